@@ -1,0 +1,75 @@
+// Typed configuration, parsed once from the Worker's vars and secrets. The only module that
+// knows var names; everything else receives a Config. Bad config fails loudly at startup.
+import { z } from 'zod';
+
+const int = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt);
+const positiveNumber = (dflt: number) => z.coerce.number().positive().default(dflt);
+
+const configSchema = z.object({
+  ACE_BASE_URL: z.url(),
+  CORS_ORIGINS: z.string().default(''),
+  DIRECT_MAX_SAMPLES: int(500_000),
+  DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
+  CACHE_MAX_BYTES: int(5 * 1024 ** 3),
+  CACHE_HISTORY_TTL_S: int(7 * 86_400),
+  CACHE_RECENT_TTL_S: int(60),
+  RESULT_TTL_S: int(86_400),
+  D1_TIMEOUT_MS: int(10_000),
+  ACE_TIMEOUT_MS: int(25_000),
+  ACE_MAX_BYTES: int(64 * 1024 ** 2),
+  ACE_MAX_PAGES: int(2_000),
+  JOB_HEARTBEAT_TIMEOUT_S: int(300),
+  AGG_RETENTION_DAYS: int(90),
+  QUEUE_SIGNING_KEY: z.string().min(16, 'QUEUE_SIGNING_KEY must be at least 16 characters'),
+  ADMIN_TOKEN: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters'),
+});
+
+/** The parsed configuration every service factory draws from. */
+export interface Config {
+  aceBaseUrl: string;
+  corsOrigins: string[];
+  directMaxSamples: number;
+  defaultSamplesPerSecond: number;
+  cacheMaxBytes: number;
+  cacheHistoryTtlMs: number;
+  cacheRecentTtlMs: number;
+  resultTtlMs: number;
+  d1TimeoutMs: number;
+  aceTimeoutMs: number;
+  aceMaxBytes: number;
+  aceMaxPages: number;
+  jobHeartbeatTimeoutMs: number;
+  aggRetentionDays: number;
+  queueSigningKey: string;
+  adminToken: string;
+}
+
+/** Parses vars and secrets (strings) into a Config; throws with every bad name on failure. */
+export function parseConfig(vars: Record<string, unknown>): Config {
+  const parsed = configSchema.safeParse(vars);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid configuration: ${names}`);
+  }
+  const v = parsed.data;
+  return {
+    aceBaseUrl: v.ACE_BASE_URL.replace(/\/+$/, ''),
+    corsOrigins: v.CORS_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter((o) => o.length > 0),
+    directMaxSamples: v.DIRECT_MAX_SAMPLES,
+    defaultSamplesPerSecond: v.DEFAULT_SAMPLES_PER_SECOND,
+    cacheMaxBytes: v.CACHE_MAX_BYTES,
+    cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,
+    cacheRecentTtlMs: v.CACHE_RECENT_TTL_S * 1000,
+    resultTtlMs: v.RESULT_TTL_S * 1000,
+    d1TimeoutMs: v.D1_TIMEOUT_MS,
+    aceTimeoutMs: v.ACE_TIMEOUT_MS,
+    aceMaxBytes: v.ACE_MAX_BYTES,
+    aceMaxPages: v.ACE_MAX_PAGES,
+    jobHeartbeatTimeoutMs: v.JOB_HEARTBEAT_TIMEOUT_S * 1000,
+    aggRetentionDays: v.AGG_RETENTION_DAYS,
+    queueSigningKey: v.QUEUE_SIGNING_KEY,
+    adminToken: v.ADMIN_TOKEN,
+  };
+}
