@@ -1,8 +1,8 @@
 // Composition root: the one place that turns bindings (env) and the execution context into
 // services. index.ts calls createServices once per fetch/queue/scheduled invocation and passes
 // the result down; no other module reads env.
-import { randomId, systemClock, type Clock, type IdGenerator } from './clock.ts';
-import { parseConfig, type Config } from './config.ts';
+import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts';
+import { type Config, parseConfig } from './config.ts';
 import { createAceReachabilityProbe, createHealthChecker, type HealthChecker } from './obs/health.ts';
 import { createLogger, type Logger } from './obs/log.ts';
 

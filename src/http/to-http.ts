@@ -39,7 +39,11 @@ export function toHttpError(error: AppError, requestId: string): HttpError {
     case 'invalid_input':
       return { status: 400, body: body('invalid_request', error.message, error.issues), headers: {} };
     case 'unauthorized':
-      return { status: 401, body: body('unauthorized', error.message), headers: { 'WWW-Authenticate': 'Bearer' } };
+      return {
+        status: 401,
+        body: body('unauthorized', error.message),
+        headers: { 'WWW-Authenticate': 'Bearer' },
+      };
     case 'forbidden':
       return { status: 403, body: body('forbidden', error.message), headers: {} };
     case 'not_found':
@@ -67,10 +71,18 @@ export function toHttpError(error: AppError, requestId: string): HttpError {
     case 'upstream_timeout':
       return { status: 504, body: body('upstream_timeout', 'the upstream ACE API timed out'), headers: {} };
     case 'unavailable':
-      return { status: 503, body: body('unavailable', 'a dependency is unavailable'), headers: { 'Retry-After': '5' } };
+      return {
+        status: 503,
+        body: body('unavailable', 'a dependency is unavailable'),
+        headers: { 'Retry-After': '5' },
+      };
     case 'db_timeout':
     case 'db_error':
-      return { status: 503, body: body('unavailable', 'storage is unavailable'), headers: { 'Retry-After': '5' } };
+      return {
+        status: 503,
+        body: body('unavailable', 'storage is unavailable'),
+        headers: { 'Retry-After': '5' },
+      };
   }
 }
 

@@ -82,7 +82,8 @@ export function createHealthChecker(options: HealthCheckerOptions): HealthChecke
       ]);
       const queueCheck: CheckResult =
         typeof queue?.send === 'function' ? { ok: true } : { ok: false, detail: 'queue binding missing' };
-      const status: HealthStatus = !d1.ok || !r2.ok ? 'unavailable' : !ace.ok || !queueCheck.ok ? 'degraded' : 'ok';
+      const status: HealthStatus =
+        !d1.ok || !r2.ok ? 'unavailable' : !ace.ok || !queueCheck.ok ? 'degraded' : 'ok';
       return { status, checks: { d1, r2, queue: queueCheck, ace } };
     },
   };
@@ -108,7 +109,10 @@ export function createAceReachabilityProbe(options: AceReachabilityOptions): Ace
   const probe = async (): Promise<CheckResult> => {
     const started = clock.now();
     try {
-      const res = await options.fetch(`${baseUrl}/`, { method: 'GET', signal: AbortSignal.timeout(timeoutMs) });
+      const res = await options.fetch(`${baseUrl}/`, {
+        method: 'GET',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       await res.body?.cancel();
       return { ok: true, latency_ms: clock.now() - started };
     } catch {

@@ -23,7 +23,10 @@ const route = createRoute({
   tags: ['health'],
   summary: 'Dependency health (no auth)',
   responses: {
-    200: { description: 'ok or degraded (ACE unreachable)', content: { 'application/json': { schema: healthSchema } } },
+    200: {
+      description: 'ok or degraded (ACE unreachable)',
+      content: { 'application/json': { schema: healthSchema } },
+    },
     503: { description: 'D1 or R2 is down', content: { 'application/json': { schema: healthSchema } } },
   },
 });
