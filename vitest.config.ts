@@ -25,8 +25,9 @@ export default defineConfig({
   ],
   test: {
     include: ['spec/**/*.spec.ts'],
-    setupFiles: ['./spec/support/setup.ts'],
+    setupFiles: ['./spec/support/fc.ts', './spec/support/setup.ts'],
     // Reproducible property runs: FC_SEED pins fast-check's seed (see spec/support/fc.ts).
+    provide: { fcSeed: process.env.FC_SEED ?? '' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     coverage: {
@@ -34,7 +35,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary', 'html'],
       // Thresholds only ever rise: raise them when coverage grows, never lower them.
-      thresholds: { lines: 0, branches: 0, functions: 0, statements: 0 },
+      thresholds: { lines: 80, branches: 70, functions: 80, statements: 80 },
     },
   },
 });
