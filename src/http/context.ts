@@ -5,5 +5,12 @@ import type { Services } from '../services.ts';
 
 export interface AppEnv {
   Bindings: { services: Services };
-  Variables: { requestId: string; log: Logger };
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** The caller's ACE token, set by the auth middleware on /api/*; forwarded to ACE, never logged or stored. */
+    token: string;
+    /** Hex SHA-256 of the token: the caller's identity for ownership, rate limits and access proofs. */
+    principal: string;
+  };
 }
