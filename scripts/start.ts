@@ -1,7 +1,8 @@
 // `npm start`: the whole local stack on 127.0.0.1 with no Cloudflare account. Applies the local
 // D1 migrations, starts the synthetic ACE (fixtures/ace) and the Worker under `wrangler dev`
 // (local D1, R2 and Queues in workerd), prints both URLs, and stops both on Ctrl-C or SIGTERM.
-// Ports: PORT (API, default 8787) and ACE_MOCK_PORT (synthetic ACE, default 8788).
+// Ports: PORT (API, default 8787) and ACE_MOCK_PORT (synthetic ACE, default 8788); PERSIST_TO
+// optionally moves the local state folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,9 @@ const acePort = Number(process.env.ACE_MOCK_PORT ?? 8788);
 const host = '127.0.0.1';
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 const wranglerBin = path.join(root, 'node_modules', '.bin', 'wrangler');
+// Local D1/R2/Queue state lives in .wrangler/state unless PERSIST_TO names another folder: the
+// load runner uses its own, so a developer's `npm start` and a load run never share a database.
+const persist = process.env.PERSIST_TO ? ['--persist-to', process.env.PERSIST_TO] : [];
 
 /** Runs a command to completion, inheriting output; rejects on a non-zero exit. */
 function run(cmd: string, args: string[]): Promise<void> {
@@ -44,7 +48,7 @@ async function main(): Promise<void> {
     copyFileSync(path.join(root, '.dev.vars.example'), path.join(root, '.dev.vars'));
     console.log('created .dev.vars from .dev.vars.example (local-only secrets)');
   }
-  await run(wranglerBin, ['d1', 'migrations', 'apply', 'DB', '--local']);
+  await run(wranglerBin, ['d1', 'migrations', 'apply', 'DB', '--local', ...persist]);
 
   const ace = await startAceServer({ port: acePort, host });
   const worker = spawn(
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       `ACE_BASE_URL:${ace.url}`,
       '--show-interactive-dev-session=false',
       '--test-scheduled',
+      ...persist,
     ],
     { cwd: root, env, stdio: ['ignore', 'inherit', 'inherit'] },
   );
