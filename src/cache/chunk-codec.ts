@@ -13,7 +13,7 @@ export interface ChunkSeries {
 }
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Layout: u32 header length (LE), the header JSON `{points, counts}`, zero padding to an 8-byte
