@@ -4,6 +4,12 @@ import { z } from 'zod';
 
 const int = (dflt: number) => z.coerce.number().int().nonnegative().default(dflt);
 const positiveNumber = (dflt: number) => z.coerce.number().positive().default(dflt);
+// The Rate Limiting binding supports only these periods (seconds).
+const ratePeriod = (dflt: 10 | 60) =>
+  z.coerce
+    .number()
+    .refine((n) => n === 10 || n === 60, 'must be 10 or 60')
+    .default(dflt);
 
 const configSchema = z.object({
   ACE_BASE_URL: z.url(),
@@ -20,8 +26,11 @@ const configSchema = z.object({
   ACE_MAX_PAGES: int(2_000),
   JOB_HEARTBEAT_TIMEOUT_S: int(300),
   AGG_RETENTION_DAYS: int(90),
+  RATE_LIMIT_PERIOD_S: ratePeriod(60),
+  JOB_RATE_LIMIT_PERIOD_S: ratePeriod(60),
   QUEUE_SIGNING_KEY: z.string().min(16, 'QUEUE_SIGNING_KEY must be at least 16 characters'),
   ADMIN_TOKEN: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters'),
+  ACE_SERVICE_TOKEN: z.string().min(1).optional(),
 });
 
 /** The parsed configuration every service factory draws from. */
@@ -40,8 +49,14 @@ export interface Config {
   aceMaxPages: number;
   jobHeartbeatTimeoutMs: number;
   aggRetentionDays: number;
+  /** The RATE_LIMITER binding's period (wrangler.toml `simple.period`): Retry-After when limited. */
+  rateLimitPeriodS: number;
+  /** The JOB_RATE_LIMITER binding's period. */
+  jobRateLimitPeriodS: number;
   queueSigningKey: string;
   adminToken: string;
+  /** Optional ACE token of a service account, used only by the cache-warming cron. */
+  aceServiceToken: string | undefined;
 }
 
 /** Parses vars and secrets (strings) into a Config; throws with every bad name on failure. */
@@ -69,7 +84,10 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     aceMaxPages: v.ACE_MAX_PAGES,
     jobHeartbeatTimeoutMs: v.JOB_HEARTBEAT_TIMEOUT_S * 1000,
     aggRetentionDays: v.AGG_RETENTION_DAYS,
+    rateLimitPeriodS: v.RATE_LIMIT_PERIOD_S,
+    jobRateLimitPeriodS: v.JOB_RATE_LIMIT_PERIOD_S,
     queueSigningKey: v.QUEUE_SIGNING_KEY,
     adminToken: v.ADMIN_TOKEN,
+    aceServiceToken: v.ACE_SERVICE_TOKEN,
   };
 }

@@ -15,7 +15,7 @@ export type AppError =
   | { kind: 'unauthorized'; message: string }
   | { kind: 'forbidden'; message: string }
   | { kind: 'not_found'; message: string }
-  | { kind: 'method_not_allowed'; message: string }
+  | { kind: 'method_not_allowed'; message: string; allowed: string[] }
   | { kind: 'not_acceptable'; message: string }
   | { kind: 'conflict'; message: string }
   | { kind: 'gone'; message: string }

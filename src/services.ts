@@ -1,10 +1,20 @@
 // Composition root: the one place that turns bindings (env) and the execution context into
 // services. index.ts calls createServices once per fetch/queue/scheduled invocation and passes
 // the result down; no other module reads env.
+import { type AceClient, createAceClient } from './ace/client.ts';
+import { type AceUpstream, createAceUpstream } from './ace/resilience.ts';
+import { type CacheEviction, createCacheEviction } from './cache/eviction.ts';
+import { createResultCache, type ResultCache } from './cache/result-cache.ts';
+import { createSiteAccess } from './cache/site-access.ts';
+import { type CacheWarming, createCacheWarming } from './cache/warming.ts';
 import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts';
 import { type Config, parseConfig } from './config.ts';
+import { createDb, type Db } from './db/d1.ts';
+import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
 import { createAceReachabilityProbe, createHealthChecker, type HealthChecker } from './obs/health.ts';
-import { createLogger, type Logger } from './obs/log.ts';
+import { createLogger, type Logger, type LogSink } from './obs/log.ts';
+import { createCatalogueCache, createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
+import { createRangeFlights, createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
 
 /** Everything a handler may use. */
 export interface Services {
@@ -13,6 +23,22 @@ export interface Services {
   ids: IdGenerator;
   log: Logger;
   health: HealthChecker;
+  /** Per-principal rate limits over the RATE_LIMITER / JOB_RATE_LIMITER bindings. */
+  rateLimits: RateLimits;
+  /** ACE calls with timeouts, retries, the isolate's breaker and coalescing. */
+  ace: AceClient;
+  /** Sites' point catalogues with display names. */
+  points: PointsCatalogue;
+  /** D1 with timeouts, chunking and safe JSON (every query goes through it). */
+  db: Db;
+  /** The R2 day-chunk cache and its D1 index. */
+  cache: ResultCache;
+  /** The read path: cache, ACE, coalescing, authorization of the shared cache. */
+  timeseries: TimeseriesService;
+  /** TTL and LRU eviction of the cache (cron and over-cap puts). */
+  eviction: CacheEviction;
+  /** Records hot point sets and warms them from cron. */
+  warming: CacheWarming;
   /** Schedules work that may outlive the response (ctx.waitUntil). */
   defer(promise: Promise<unknown>): void;
 }
@@ -22,6 +48,8 @@ export interface ServiceOverrides {
   clock?: Clock;
   ids?: IdGenerator;
   fetch?: typeof fetch;
+  /** Where log lines go (default: the console as JSON). */
+  logSink?: LogSink;
 }
 
 // Parsed once per isolate: vars do not change within an isolate's life.
@@ -35,24 +63,84 @@ function configFor(env: Env): Config {
 // Isolate-scoped state shared across invocations (probe caches, later breakers and coalescing).
 const isolate: { aceProbe?: ReturnType<typeof createAceReachabilityProbe>; probeBase?: string } = {};
 
+// The ACE breaker and in-flight calls, one set per base URL, shared by every invocation of the
+// isolate (a breaker per request would never see consecutive failures); and the catalogue cache.
+const aceUpstreams = new Map<string, AceUpstream>();
+const catalogueCache = createCatalogueCache();
+// Range fetches of the read path, shared by concurrent identical requests of the isolate.
+const rangeFlights = createRangeFlights();
+
+function aceUpstreamFor(baseUrl: string, clock: Clock, isolated: boolean): AceUpstream {
+  // A spec's own clock gets its own breaker, so injected time never leaks into the shared one.
+  if (isolated) return createAceUpstream({ clock });
+  let upstream = aceUpstreams.get(baseUrl);
+  if (!upstream) {
+    upstream = createAceUpstream({ clock });
+    aceUpstreams.set(baseUrl, upstream);
+  }
+  return upstream;
+}
+
 /** Builds the services for one invocation. */
 export function createServices(env: Env, ctx: ExecutionContext, overrides: ServiceOverrides = {}): Services {
   const config = configFor(env);
   const clock = overrides.clock ?? systemClock;
   const ids = overrides.ids ?? randomId;
   const outbound = overrides.fetch ?? ((input, init) => fetch(input, init));
-  const log = createLogger({ service: 'vitals-edge' });
+  const log = createLogger({ service: 'vitals-edge' }, overrides.logSink);
 
   if (overrides.fetch || isolate.probeBase !== config.aceBaseUrl || !isolate.aceProbe) {
     isolate.aceProbe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
     isolate.probeBase = config.aceBaseUrl;
   }
 
+  const ace = createAceClient({
+    baseUrl: config.aceBaseUrl,
+    fetch: outbound,
+    clock,
+    log,
+    upstream: aceUpstreamFor(
+      config.aceBaseUrl,
+      clock,
+      overrides.clock !== undefined || overrides.fetch !== undefined,
+    ),
+    timeoutMs: config.aceTimeoutMs,
+    maxPages: config.aceMaxPages,
+    maxBytes: config.aceMaxBytes,
+    defaultSamplesPerSecond: config.defaultSamplesPerSecond,
+  });
+
+  const points = createPointsCatalogue({ ace, clock, cache: catalogueCache });
+  const db = createDb({ db: env.DB, timeoutMs: config.d1TimeoutMs, clock, log });
+  const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+  const eviction = createCacheEviction({ bucket: env.CACHE, db, clock, log, maxBytes: config.cacheMaxBytes });
+  const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
+  const timeseries = createTimeseriesService({
+    ace,
+    cache,
+    access: createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) }),
+    catalogue: points,
+    clock,
+    log,
+    ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
+    flights: rangeFlights,
+    defaultSamplesPerSecond: config.defaultSamplesPerSecond,
+  });
+
+  const warming = createCacheWarming({ db, timeseries, clock, log, serviceToken: config.aceServiceToken });
+
   return {
     config,
     clock,
     ids,
     log,
+    ace,
+    points,
+    db,
+    cache,
+    timeseries,
+    eviction,
+    warming,
     health: createHealthChecker({
       db: env.DB,
       bucket: env.CACHE,
@@ -60,6 +148,10 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       aceProbe: isolate.aceProbe,
       clock,
     }),
-    defer: (promise) => ctx.waitUntil(promise),
+    rateLimits: createRateLimits({
+      limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
+      periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
+    }),
+    defer,
   };
 }

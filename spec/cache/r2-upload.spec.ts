@@ -3,7 +3,8 @@
 // the middle leaves no readable object (a failing wrapper around the real bucket).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { gunzip, gzipStream, MIN_PART_BYTES, uploadStream } from '../../src/cache/r2-upload.ts';
+import { MIN_PART_BYTES, uploadStream } from '../../src/cache/r2-upload.ts';
+import { gunzip, gzipStream } from '../../src/encoding/gzip.ts';
 
 /** Incompressible bytes (a xorshift stream), so the gzip output is about as large as the input. */
 function noise(size: number, seed = 7): Uint8Array {

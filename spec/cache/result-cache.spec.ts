@@ -3,10 +3,10 @@
 import { env } from 'cloudflare:test';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCacheEviction } from '../../src/cache/eviction.ts';
-import { gunzip } from '../../src/cache/r2-upload.ts';
 import { type ChunkMeta, createResultCache } from '../../src/cache/result-cache.ts';
 import type { Clock } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
+import { gunzip } from '../../src/encoding/gzip.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { createFaultPlan, type D1Op, faultyD1, faultyR2, type R2Op } from '../support/faults.ts';
 

@@ -5,8 +5,7 @@
 /** Bumped whenever the stored chunk encoding changes, so old objects are never misread. */
 export const CACHE_ENCODING_VERSION = 1;
 
-/** Intervals a series can be requested at (API.md). */
-export type Interval = 'raw' | '5m' | '1h' | '1d';
+import type { Interval } from '../timeseries/intervals.ts';
 
 /** One chunk of one request: the unit the cache stores. */
 export interface ChunkKeyInput {

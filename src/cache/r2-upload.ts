@@ -19,17 +19,6 @@ export interface UploadResult {
   parts: number;
 }
 
-/** Gzip-compresses a stream (CompressionStream, as the Worker does everywhere). */
-export function gzipStream(source: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return source.pipeThrough(new CompressionStream('gzip')) as ReadableStream<Uint8Array>;
-}
-
-/** Gunzips a byte array. */
-export async function gunzip(bytes: ArrayBuffer | Uint8Array): Promise<Uint8Array> {
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
-
 function concat(parts: Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let offset = 0;

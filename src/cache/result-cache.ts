@@ -5,10 +5,11 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { stmt } from '../db/sql.ts';
+import { gunzip, gzipStream } from '../encoding/gzip.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
 import type { CacheEviction } from './eviction.ts';
-import { gunzip, gzipStream, uploadStream } from './r2-upload.ts';
+import { uploadStream } from './r2-upload.ts';
 
 /** What a chunk object holds, besides its bytes. */
 export interface ChunkMeta {
@@ -142,7 +143,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       }
       let payload: Uint8Array;
       try {
-        payload = await gunzip(await object.arrayBuffer());
+        payload = await gunzip(new Uint8Array(await object.arrayBuffer()));
       } catch (e) {
         log.warn('cache.corrupt_entry', { key, ...describeError(e) });
         await forget(key, 'corrupt');

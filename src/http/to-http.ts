@@ -1,24 +1,28 @@
 // The one mapping from application errors to HTTP: status, machine-readable code and a generic
 // message. Exhaustive switch without default: a new error kind breaks the build here.
 // Details (upstream bodies, SQL, stacks) go to the log, never into these bodies (review 42).
+import { HTTPException } from 'hono/http-exception';
 import type { AppError, FieldIssue } from '../errors.ts';
 
-/** The error codes of the HTTP contract (API.md). */
-export type ErrorCode =
-  | 'invalid_request'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'conflict'
-  | 'gone'
-  | 'payload_too_large'
-  | 'unsupported_media_type'
-  | 'rate_limited'
-  | 'upstream_error'
-  | 'unavailable'
-  | 'upstream_timeout'
-  | 'internal_error';
+/** The error codes of the HTTP contract (API.md), plus `internal_error` for unexpected throws. */
+export const ERROR_CODES = [
+  'invalid_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'method_not_allowed',
+  'conflict',
+  'gone',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'upstream_error',
+  'unavailable',
+  'upstream_timeout',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; request_id: string; details?: FieldIssue[] };
@@ -49,7 +53,11 @@ export function toHttpError(error: AppError, requestId: string): HttpError {
     case 'not_found':
       return { status: 404, body: body('not_found', error.message), headers: {} };
     case 'method_not_allowed':
-      return { status: 405, body: body('method_not_allowed', error.message), headers: {} };
+      return {
+        status: 405,
+        body: body('method_not_allowed', error.message),
+        headers: { Allow: error.allowed.join(', ') },
+      };
     case 'not_acceptable':
       return { status: 406, body: body('invalid_request', error.message), headers: {} };
     case 'conflict':
@@ -83,6 +91,35 @@ export function toHttpError(error: AppError, requestId: string): HttpError {
         body: body('unavailable', 'storage is unavailable'),
         headers: { 'Retry-After': '5' },
       };
+  }
+}
+
+/**
+ * Reads the errors Hono and its middleware throw (malformed JSON 400, the zod-openapi media-type
+ * gate's 415, bodyLimit's 413) as application errors. Undefined for anything else: a bug, which
+ * the caller answers with the generic 500.
+ */
+export function fromThrown(thrown: unknown): AppError | undefined {
+  if (!(thrown instanceof HTTPException)) return undefined;
+  switch (thrown.status) {
+    case 400:
+      return {
+        kind: 'invalid_input',
+        message: 'invalid request',
+        issues: [
+          { path: 'body', message: /json/i.test(thrown.message) ? 'malformed JSON' : 'malformed request' },
+        ],
+      };
+    case 401:
+      return { kind: 'unauthorized', message: 'unauthorized' };
+    case 404:
+      return { kind: 'not_found', message: 'not found' };
+    case 413:
+      return { kind: 'payload_too_large', message: 'request body too large' };
+    case 415:
+      return { kind: 'unsupported_media_type', message: 'the request body must be application/json' };
+    default:
+      return undefined;
   }
 }
 

@@ -1,0 +1,309 @@
+// Pure parsing of ACE answers: JSON bodies to typed shapes, sample values to finite numbers,
+// naive microsecond timestamps (UTC) to epoch ms, and per-point series filtered to [start, end),
+// sorted and de-duplicated. Owns no I/O and no policy; the client decides what to fetch.
+import { type AppError, err, ok, type Result } from '../errors.ts';
+
+/** One point's samples: parallel arrays of epoch ms (ascending, unique) and finite values. */
+export interface PointSeries {
+  point: string;
+  t: number[];
+  v: number[];
+}
+
+/** A page of samples as ACE sent it: entries are validated one by one while accumulating. */
+export interface SamplesPage {
+  samples: readonly unknown[];
+  /** The paginated endpoint's cursor; null at the end, undefined when ACE sent none (get_timeseries). */
+  nextCursor: string | null | undefined;
+}
+
+/** ACE's `bacnet_data`, keeping only the fields this service reads, each checked for type. */
+export interface AceBacnetInfo {
+  device_name?: string;
+  device_id?: number;
+  object_name?: string;
+  object_type?: string;
+  object_units?: string;
+}
+
+/** A configured point as the catalogue needs it; missing or mistyped fields are defaulted. */
+export interface AcePointInfo {
+  name: string;
+  collect_interval: number | null;
+  collect_enabled: boolean;
+  bacnet_data: AceBacnetInfo | null;
+  kv_tags: Record<string, string>;
+}
+
+/** One page of `configured_points`. */
+export interface ConfiguredPointsPage {
+  items: AcePointInfo[];
+  /** How many entries ACE listed (parsed or not): a page shorter than per_page is the last. */
+  listed: number;
+  /** Entries without a usable name, skipped rather than failing the whole listing. */
+  skipped: number;
+  perPage: number | undefined;
+}
+
+/** The site as `GET /sites/{site}` describes it (only what is used). */
+export interface AceSiteInfo {
+  name: string;
+  timezone?: string;
+  description?: string;
+}
+
+const malformed = (what: string): AppError => ({
+  kind: 'upstream_error',
+  message: `malformed ACE response: ${what}`,
+});
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses a body's text as JSON; a truncated or non-JSON body is an upstream_error, never garbage. */
+export function parseJsonText(text: string): Result<unknown> {
+  try {
+    return ok(JSON.parse(text) as unknown);
+  } catch {
+    return err(malformed('not JSON (truncated?)'));
+  }
+}
+
+/** Checks a timeseries body (`{point_samples, next_cursor?}`) without looking inside the samples. */
+export function parseSamplesBody(body: unknown): Result<SamplesPage> {
+  if (!isRecord(body)) return err(malformed('expected an object'));
+  const samples = body.point_samples;
+  if (!Array.isArray(samples)) return err(malformed('point_samples is not a list'));
+  const cursor = body.next_cursor;
+  if (cursor !== undefined && cursor !== null && typeof cursor !== 'string') {
+    return err(malformed('next_cursor is not a string'));
+  }
+  // An empty-string cursor cannot be followed; ACE means "no more".
+  return ok({ samples, nextCursor: cursor === '' ? null : cursor });
+}
+
+const NUMBER_PATTERN = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * ACE's value (normally a string like "71.5") as a finite number, or null for "NaN", "inf",
+ * "-inf", overflow, empty or anything else. Plain JSON numbers and booleans are accepted too.
+ */
+export function parseAceValue(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value !== 'string' || !NUMBER_PATTERN.test(value)) return null;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : null;
+}
+
+const TIME_PATTERN =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
+// A 100k-sample page repeats the same few dates: Date.UTC and its validation run once per date.
+const dayCache = new Map<string, number | null>();
+
+function dayStartMs(y: string, mo: string, d: string): number | null {
+  const key = `${y}${mo}${d}`;
+  const hit = dayCache.get(key);
+  if (hit !== undefined) return hit;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  let ms: number | null = Date.UTC(year, month - 1, day);
+  const check = new Date(ms);
+  if (month < 1 || month > 12 || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) ms = null;
+  if (dayCache.size > 4096) dayCache.clear();
+  dayCache.set(key, ms);
+  return ms;
+}
+
+/**
+ * ACE's sample time (`2026-01-05T13:04:05.123456`, naive, meaning UTC) as whole epoch ms: the
+ * microseconds are truncated, so two samples within one ms collapse into one (de-duplicated).
+ * A `Z` or offset is honoured if ACE ever sends one. Null for anything else.
+ */
+export function parseAceTime(text: unknown): number | null {
+  if (typeof text !== 'string' || text.length > 40) return null;
+  const m = TIME_PATTERN.exec(text);
+  if (!m) return null;
+  const [, y = '', mo = '', d = '', h = '', mi = '', s = '', frac = '', zone = ''] = m;
+  const day = dayStartMs(y, mo, d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (day === null || hour > 23 || minute > 59 || second > 59) return null;
+  let ms = day + hour * 3_600_000 + minute * 60_000 + second * 1000;
+  if (frac) ms += Number(frac.slice(0, 3).padEnd(3, '0'));
+  if (zone && zone !== 'Z') {
+    const digits = zone.slice(1).replace(':', '');
+    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
+    ms -= (zone.startsWith('-') ? -1 : 1) * offset * 60_000;
+  }
+  return ms;
+}
+
+/** Counts of what one `add` kept and dropped. */
+export interface AddCounts {
+  kept: number;
+  dropped: number;
+}
+
+/** Collects samples of the requested points across pages; `finish` sorts and de-duplicates. */
+export interface SeriesAccumulator {
+  /** Adds a page's raw entries; entries of points not requested or outside the window are ignored. */
+  add(samples: readonly unknown[]): AddCounts;
+  /** Every kept sample per requested point, in request order, sorted and de-duplicated. */
+  finish(): { series: PointSeries[]; dropped: number };
+}
+
+/**
+ * Creates an accumulator for `points` over [startMs, endMs). Entries whose value or time does
+ * not parse are dropped and counted; so are entries that are not `{name, value, time}` at all.
+ */
+export function createSeriesAccumulator(
+  points: readonly string[],
+  startMs: number,
+  endMs: number,
+): SeriesAccumulator {
+  const order: PointSeries[] = [];
+  const byName = new Map<string, PointSeries>();
+  for (const point of points) {
+    if (byName.has(point)) continue;
+    const s: PointSeries = { point, t: [], v: [] };
+    byName.set(point, s);
+    order.push(s);
+  }
+  let dropped = 0;
+  return {
+    add(samples) {
+      let kept = 0;
+      let pageDropped = 0;
+      for (const entry of samples) {
+        if (!isRecord(entry) || typeof entry.name !== 'string') {
+          pageDropped++;
+          continue;
+        }
+        const series = byName.get(entry.name);
+        if (!series) continue; // another point of the site: the paginated endpoint ignores filters
+        const t = parseAceTime(entry.time);
+        if (t === null) {
+          pageDropped++;
+          continue;
+        }
+        if (t < startMs || t >= endMs) continue;
+        const v = parseAceValue(entry.value);
+        if (v === null) {
+          pageDropped++;
+          continue;
+        }
+        series.t.push(t);
+        series.v.push(v);
+        kept++;
+      }
+      dropped += pageDropped;
+      return { kept, dropped: pageDropped };
+    },
+    finish() {
+      return { series: order.map(sortUnique), dropped };
+    },
+  };
+}
+
+/**
+ * Sorts a series by time and keeps the first sample of each time (ACE's page order), in place
+ * when it is already ascending, which is the common case (ACE answers in time order).
+ */
+export function sortUnique(series: PointSeries): PointSeries {
+  const { t, v } = series;
+  let ascending = true;
+  for (let i = 1; i < t.length; i++) {
+    if ((t[i] ?? 0) <= (t[i - 1] ?? 0)) {
+      ascending = false;
+      break;
+    }
+  }
+  if (ascending) return series;
+  const idx = t.map((_, i) => i);
+  // Stable sort keeps page order among equal times, so "first wins" is deterministic.
+  idx.sort((a, b) => (t[a] ?? 0) - (t[b] ?? 0));
+  const outT: number[] = [];
+  const outV: number[] = [];
+  for (const i of idx) {
+    const ti = t[i] ?? 0;
+    if (outT.length > 0 && outT[outT.length - 1] === ti) continue;
+    outT.push(ti);
+    outV.push(v[i] ?? 0);
+  }
+  return { point: series.point, t: outT, v: outV };
+}
+
+function optionalString(v: unknown): string | undefined {
+  return typeof v === 'string' && v.trim() !== '' ? v : undefined;
+}
+
+function parseBacnet(raw: unknown): AceBacnetInfo | null {
+  if (!isRecord(raw)) return null;
+  const out: AceBacnetInfo = {};
+  const deviceName = optionalString(raw.device_name);
+  const objectName = optionalString(raw.object_name);
+  const objectType = optionalString(raw.object_type);
+  const objectUnits = optionalString(raw.object_units);
+  if (deviceName) out.device_name = deviceName;
+  if (objectName) out.object_name = objectName;
+  if (objectType) out.object_type = objectType;
+  if (objectUnits) out.object_units = objectUnits;
+  if (typeof raw.device_id === 'number' && Number.isSafeInteger(raw.device_id)) out.device_id = raw.device_id;
+  return out;
+}
+
+function parseKvTags(raw: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(raw)) return out;
+  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** One configured-points entry, or null when it has no usable name. */
+export function parsePointInfo(raw: unknown): AcePointInfo | null {
+  if (!isRecord(raw)) return null;
+  const name = typeof raw.name === 'string' ? raw.name.trim() : '';
+  if (name === '') return null;
+  const interval = raw.collect_interval;
+  return {
+    name,
+    collect_interval:
+      typeof interval === 'number' && Number.isFinite(interval) && interval > 0 ? interval : null,
+    // Absent means unknown: the catalogue does not claim collection without ACE saying so.
+    collect_enabled: raw.collect_enabled === true,
+    bacnet_data: parseBacnet(raw.bacnet_data),
+    kv_tags: parseKvTags(raw.kv_tags),
+  };
+}
+
+/** Parses a `configured_points` page, tolerating missing fields item by item. */
+export function parseConfiguredPointsBody(body: unknown): Result<ConfiguredPointsPage> {
+  if (!isRecord(body)) return err(malformed('expected an object'));
+  if (!Array.isArray(body.items)) return err(malformed('items is not a list'));
+  const items: AcePointInfo[] = [];
+  let skipped = 0;
+  for (const raw of body.items) {
+    const p = parsePointInfo(raw);
+    if (p) items.push(p);
+    else skipped++;
+  }
+  const perPage =
+    typeof body.per_page === 'number' && Number.isSafeInteger(body.per_page) && body.per_page > 0
+      ? body.per_page
+      : undefined;
+  return ok({ items, listed: body.items.length, skipped, perPage });
+}
+
+/** Parses `GET /sites/{site}`. */
+export function parseSiteBody(body: unknown, site: string): Result<AceSiteInfo> {
+  if (!isRecord(body)) return err(malformed('expected an object'));
+  const out: AceSiteInfo = { name: typeof body.name === 'string' ? body.name : site };
+  const timezone = optionalString(body.timezone);
+  const description = optionalString(body.description);
+  if (timezone) out.timezone = timezone;
+  if (description) out.description = description;
+  return ok(out);
+}

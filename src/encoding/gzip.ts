@@ -1,0 +1,36 @@
+// gzip for bodies, through the platform's CompressionStream (Workers supports gzip, deflate and
+// deflate-raw; no brotli — see docs/REVIEW-FINDINGS.md #1). Pure byte-in, byte-out helpers; the
+// HTTP decision of when to compress is http/middleware/gzip.ts.
+
+/** Compresses a stream with gzip. */
+export function gzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return input.pipeThrough(new CompressionStream('gzip'));
+}
+
+/** Decompresses a gzip stream. */
+export function gunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return input.pipeThrough(new DecompressionStream('gzip'));
+}
+
+/** Compresses bytes with gzip. */
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+  return collect(gzipStream(streamOf(bytes)));
+}
+
+/** Decompresses gzip bytes; rejects on a corrupt or truncated stream. */
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+  return collect(gunzipStream(streamOf(bytes)));
+}
+
+function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

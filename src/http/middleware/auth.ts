@@ -1,0 +1,79 @@
+// Caller authentication on /api/*: the ACE token from `Authorization: Bearer` or `X-ACE-Token`,
+// and the principal (hex SHA-256 of the token) that owns data, rate limits and access proofs.
+// Owns token syntax only; whether ACE accepts the token is the ACE client's business. The token
+// is never logged: the request logger gets a prefix of the principal instead.
+import type { MiddlewareHandler } from 'hono';
+import { AppErrorException, err, ok, type Result } from '../../errors.ts';
+import type { AppEnv } from '../context.ts';
+
+/** Longer tokens are refused before hashing (ACE JWTs are well under 2 KiB). */
+export const MAX_TOKEN_LENGTH = 4096;
+
+// RFC 6750 §2.1 b64token (token68): what a JWT or any opaque bearer token is made of. It rules
+// out whitespace, control characters, quotes and commas.
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+const BEARER = /^Bearer +(\S+)$/i;
+
+/**
+ * Extracts the caller's token. `Authorization` wins when present and must be `Bearer <token>`
+ * (no fallback to X-ACE-Token if it is malformed); otherwise `X-ACE-Token: <token>`.
+ */
+export function extractToken(headers: { get(name: string): string | null }): Result<string> {
+  const authorization = headers.get('authorization');
+  const aceToken = headers.get('x-ace-token');
+  let token: string;
+  if (authorization !== null) {
+    const match = BEARER.exec(authorization);
+    if (!match?.[1]) return unauthorized('the Authorization header must be "Bearer <token>"');
+    token = match[1];
+  } else if (aceToken !== null) {
+    token = aceToken;
+  } else {
+    return unauthorized('missing credentials: send Authorization: Bearer <token> or X-ACE-Token');
+  }
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !TOKEN68.test(token)) {
+    return unauthorized('malformed token');
+  }
+  return ok(token);
+}
+
+function unauthorized(message: string): Result<never> {
+  return err({ kind: 'unauthorized', message });
+}
+
+/** The principal of a token: lower-case hex SHA-256 of its UTF-8 bytes. */
+export async function principalOf(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  let hex = '';
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Authenticates the caller: sets c.var.token and c.var.principal, or answers 401. */
+export function callerAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = extractToken(c.req.raw.headers);
+    if (!token.ok) throw new AppErrorException(token.error);
+    const principal = await principalOf(token.value);
+    c.set('token', token.value);
+    c.set('principal', principal);
+    c.set('log', c.var.log.with({ principal: principal.slice(0, 16) }));
+    await next();
+  };
+}
+
+/**
+ * The seam for /api/admin/*, which authenticates with the ADMIN_TOKEN secret instead of an ACE
+ * token. Until the admin routes land with their own check it fails closed: every admin request
+ * is 401, so no admin route can ever be reachable without authentication.
+ */
+export function adminAuth(): MiddlewareHandler<AppEnv> {
+  return async () => {
+    throw new AppErrorException({ kind: 'unauthorized', message: 'admin authentication required' });
+  };
+}
+
+/** Whether a path belongs to the admin area (own auth, not the caller's ACE token). */
+export function isAdminPath(path: string): boolean {
+  return path === '/api/admin' || path.startsWith('/api/admin/');
+}

@@ -1,0 +1,19 @@
+// The error body of the HTTP contract as a zod schema, for the OpenAPI document. The bodies
+// themselves are built by to-http.ts; this only describes them.
+import { z } from '@hono/zod-openapi';
+import { ERROR_CODES } from '../to-http.ts';
+
+/** `{"error": {"code", "message", "request_id", "details"?}}` (API.md). */
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODES),
+      message: z.string(),
+      request_id: z.string(),
+      details: z
+        .array(z.object({ path: z.string(), message: z.string() }))
+        .optional()
+        .openapi({ description: 'one entry per bad field (validation errors only)' }),
+    }),
+  })
+  .openapi('Error');

@@ -1,0 +1,293 @@
+// Serves a timeseries request from the day-chunk cache and ACE (the query-frontend technique):
+// proves the caller may read the site, splits the range at UTC midnights, reads cached chunks,
+// fetches only the missing ranges (coalesced in-isolate), stores them with a TTL by recency, and
+// assembles series in the order asked. Degrades to ACE alone when R2 fails (X-Cache BYPASS).
+// Owns the read path's decisions; keys, storage, chunking and ACE calls are its collaborators.
+import type { AceClient } from '../ace/client.ts';
+import { canonicalPoints, chunkObjectKey } from '../cache/cache-key.ts';
+import { CHUNK_ENCODING, type ChunkSeries, decodeChunk, encodeChunk } from '../cache/chunk-codec.ts';
+import type { ResultCache } from '../cache/result-cache.ts';
+import type { SiteAccess } from '../cache/site-access.ts';
+import type { Clock } from '../clock.ts';
+import type { ColumnSeries } from '../encoding/layout.ts';
+import { type AppError, err, ok, type Result } from '../errors.ts';
+import type { Logger } from '../obs/log.ts';
+import type { PointsCatalogue } from '../points/catalogue.ts';
+import { type PlannedChunk, planChunks, type TtlPolicy } from './chunks.ts';
+import { createSingleFlight, type SingleFlight } from './coalesce.ts';
+import { downsample } from './downsample.ts';
+import type { Interval } from './intervals.ts';
+
+export type CacheStatus = 'hit' | 'partial' | 'miss' | 'bypass';
+
+/** One read request, validated at the edge. */
+export interface SeriesRequest {
+  site: string;
+  points: readonly string[];
+  startMs: number;
+  endMs: number;
+  interval: Interval;
+}
+
+/** Who asks: the token is forwarded to ACE, the principal keys authorization. */
+export interface Caller {
+  principal: string;
+  token: string;
+}
+
+export interface ServeMeta {
+  samples: number;
+  dropped: number;
+  estimated_samples: number;
+  route: 'cache' | 'upstream';
+  cache: CacheStatus;
+  chunks: number;
+  upstream_requests: number;
+}
+
+export interface Served {
+  series: ColumnSeries[];
+  meta: ServeMeta;
+  /** Server-Timing entries (name → ms). */
+  timings: Record<string, number>;
+}
+
+export interface TimeseriesService {
+  serve(caller: Caller, request: SeriesRequest): Promise<Result<Served>>;
+}
+
+/** What a fetched range yields: its chunks' series by chunk start, and what it cost. */
+interface RangeFetch {
+  byChunk: Map<number, ChunkSeries[]>;
+  dropped: number;
+  upstreamRequests: number;
+  principal: string;
+}
+
+/** Isolate-wide sharing of range fetches; create once per isolate (services.ts). */
+export type RangeFlights = SingleFlight<Result<RangeFetch>>;
+export const createRangeFlights = (): RangeFlights => createSingleFlight<Result<RangeFetch>>();
+
+export interface TimeseriesServiceOptions {
+  ace: AceClient;
+  cache: ResultCache;
+  access: SiteAccess;
+  /** The site's catalogue: only its points may be asked for under its name (and cached so). */
+  catalogue: Pick<PointsCatalogue, 'list'>;
+  clock: Clock;
+  log: Logger;
+  ttl: TtlPolicy;
+  flights: RangeFlights;
+  /** Samples per point per second assumed for the estimate of uncached chunks. */
+  defaultSamplesPerSecond: number;
+}
+
+/** ACE refusals that are about the caller, not the data: a joiner with another token retries alone. */
+const CALLER_SPECIFIC: ReadonlySet<AppError['kind']> = new Set(['unauthorized', 'forbidden', 'not_found']);
+
+/** Consecutive missing chunks become one upstream range: one plan for each gap. */
+function gaps(chunks: readonly PlannedChunk[], missing: readonly boolean[]): PlannedChunk[][] {
+  const ranges: PlannedChunk[][] = [];
+  let current: PlannedChunk[] = [];
+  chunks.forEach((c, i) => {
+    if (missing[i]) current.push(c);
+    else if (current.length) {
+      ranges.push(current);
+      current = [];
+    }
+  });
+  if (current.length) ranges.push(current);
+  return ranges;
+}
+
+/** Splits one fetched range's series into its day chunks (series are sorted by time). */
+function splitByChunk(
+  series: readonly ColumnSeries[],
+  chunks: readonly PlannedChunk[],
+): Map<number, ChunkSeries[]> {
+  const out = new Map<number, ChunkSeries[]>(chunks.map((c) => [c.startMs, [] as ChunkSeries[]]));
+  for (const s of series) {
+    let i = 0;
+    for (const c of chunks) {
+      const t: number[] = [];
+      const v: number[] = [];
+      while (i < s.t.length && (s.t[i] as number) < c.endMs) {
+        if ((s.t[i] as number) >= c.startMs) {
+          t.push(s.t[i] as number);
+          v.push(s.v[i] as number);
+        }
+        i++;
+      }
+      out.get(c.startMs)?.push({ point: s.point, t, v });
+    }
+  }
+  return out;
+}
+
+/** Creates the service. */
+export function createTimeseriesService(options: TimeseriesServiceOptions): TimeseriesService {
+  const { ace, cache, access, catalogue, clock, log, ttl, flights } = options;
+
+  return {
+    async serve(caller, request) {
+      const started = clock.now();
+      const allowed = await access.ensure(caller.principal, caller.token, request.site);
+      if (!allowed.ok) return allowed;
+      // ACE's batch endpoint is not scoped to a site, and chunks are cached under the site's name:
+      // a point of another site asked for here would be served to anyone who may read this one.
+      const known = await catalogue.list(request.site, caller);
+      if (!known.ok) return known;
+      const names = new Set(known.value.map((p) => p.name));
+      const foreign = request.points.flatMap((p, i) =>
+        names.has(p) ? [] : [{ path: `points.${i}`, message: 'not a point of this site' }],
+      );
+      if (foreign.length > 0) {
+        return err({ kind: 'invalid_input', message: 'invalid request', issues: foreign.slice(0, 50) });
+      }
+      const afterAccess = clock.now();
+
+      const points = canonicalPoints(request.points);
+      const chunks = planChunks(request.startMs, request.endMs, clock.now(), ttl);
+      const keys = await Promise.all(
+        chunks.map((c) =>
+          chunkObjectKey({ site: request.site, points, startMs: c.startMs, endMs: c.endMs, interval: 'raw' }),
+        ),
+      );
+
+      // 1. Cached chunks. An R2 failure switches the whole request to bypass: answered from ACE,
+      // nothing written, so nothing half-stored can be served later.
+      let bypass = false;
+      const found: (ChunkSeries[] | null)[] = await Promise.all(
+        keys.map(async (key) => {
+          const got = await cache.get(key);
+          if (!got.ok) {
+            bypass = true;
+            return null;
+          }
+          if (!got.value) return null;
+          const decoded = decodeChunk(got.value.payload);
+          if (!decoded) log.warn('timeseries.undecodable_chunk', { key });
+          return decoded;
+        }),
+      );
+      const afterCache = clock.now();
+
+      // 2. The gaps, fetched once per range however many requests want it right now.
+      const missing = found.map((f) => f === null);
+      let dropped = 0;
+      let upstreamRequests = 0;
+      for (const range of gaps(chunks, missing)) {
+        const first = range[0] as PlannedChunk;
+        const last = range[range.length - 1] as PlannedChunk;
+        const flightKey = JSON.stringify([request.site, points, first.startMs, last.endMs, bypass]);
+        const fetchRange = async (): Promise<Result<RangeFetch>> => {
+          // A flight that finished between this request's cache read and now has stored the
+          // range: read it again before going upstream, so a late arrival costs no ACE call.
+          if (!bypass) {
+            const again = await Promise.all(range.map((c) => cache.get(keys[chunks.indexOf(c)] ?? '')));
+            const decoded = again.map((g) => (g.ok && g.value ? decodeChunk(g.value.payload) : null));
+            if (decoded.every((d) => d !== null)) {
+              const byChunk = new Map(range.map((c, i) => [c.startMs, decoded[i] ?? []]));
+              return ok({ byChunk, dropped: 0, upstreamRequests: 0, principal: caller.principal });
+            }
+          }
+          const fetched = await ace.fetchTimeseries(
+            { site: request.site, points, startMs: first.startMs, endMs: last.endMs },
+            { token: caller.token },
+          );
+          if (!fetched.ok) return fetched;
+          const byChunk = splitByChunk(fetched.value.series, range);
+          if (!bypass) {
+            await Promise.all(
+              range.map(async (c, i) => {
+                const series = byChunk.get(c.startMs) ?? [];
+                const samples = series.reduce((n, s) => n + s.t.length, 0);
+                const stored = await cache.put(
+                  keys[chunks.indexOf(c)] ?? '',
+                  encodeChunk(series),
+                  {
+                    site: request.site,
+                    interval: 'raw',
+                    chunkStartMs: c.startMs,
+                    chunkEndMs: c.endMs,
+                    points: points.length,
+                    samples,
+                    encoding: CHUNK_ENCODING,
+                  },
+                  c.ttlMs,
+                );
+                if (!stored.ok)
+                  log.warn('timeseries.cache_put_failed', { chunk: i, kind: stored.error.kind });
+              }),
+            );
+          }
+          return ok({
+            byChunk,
+            dropped: fetched.value.dropped,
+            upstreamRequests: fetched.value.upstreamRequests,
+            principal: caller.principal,
+          });
+        };
+        let shared = await flights.run(flightKey, fetchRange);
+        if (!shared.value.ok && !shared.leader && CALLER_SPECIFIC.has(shared.value.error.kind)) {
+          // Another caller's refusal says nothing about this caller: ask with this caller's token.
+          shared = { value: await fetchRange(), leader: true };
+        }
+        if (!shared.value.ok) return shared.value;
+        if (shared.leader) {
+          dropped += shared.value.value.dropped;
+          upstreamRequests += shared.value.value.upstreamRequests;
+        }
+        for (const c of range) found[chunks.indexOf(c)] = shared.value.value.byChunk.get(c.startMs) ?? [];
+      }
+      const afterUpstream = clock.now();
+
+      // 3. Assemble in the order asked: chunks are in time order and each lies inside its day.
+      const byPoint = new Map<string, { t: number[]; v: number[] }>(points.map((p) => [p, { t: [], v: [] }]));
+      for (const chunk of found) {
+        for (const s of chunk ?? []) {
+          const target = byPoint.get(s.point);
+          if (!target) continue;
+          for (let i = 0; i < s.t.length; i++) {
+            target.t.push(s.t[i] as number);
+            target.v.push(s.v[i] as number);
+          }
+        }
+      }
+      const series = request.points.map((point) => {
+        const raw = { point, ...(byPoint.get(point) ?? { t: [], v: [] }) };
+        return request.interval === 'raw' ? raw : downsample(raw, request.interval);
+      });
+
+      const hits = missing.filter((m) => !m).length;
+      const status: CacheStatus = bypass
+        ? 'bypass'
+        : hits === chunks.length
+          ? 'hit'
+          : hits === 0
+            ? 'miss'
+            : 'partial';
+      const uncachedMs = chunks.reduce((ms, c, i) => (missing[i] ? ms + (c.endMs - c.startMs) : ms), 0);
+      return ok({
+        series,
+        meta: {
+          samples: series.reduce((n, s) => n + s.t.length, 0),
+          dropped,
+          estimated_samples: Math.round(
+            (points.length * uncachedMs * options.defaultSamplesPerSecond) / 1000,
+          ),
+          route: status === 'hit' ? 'cache' : 'upstream',
+          cache: status,
+          chunks: chunks.length,
+          upstream_requests: upstreamRequests,
+        },
+        timings: {
+          access: afterAccess - started,
+          cache: afterCache - afterAccess,
+          upstream: afterUpstream - afterCache,
+          total: clock.now() - started,
+        },
+      });
+    },
+  };
+}
