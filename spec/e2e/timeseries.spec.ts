@@ -168,3 +168,28 @@ describe('GET /api/sites/{site}/timeseries', () => {
     expect(upstreamTimeseriesCalls()).toBe(1);
   });
 });
+
+describe('recent data', () => {
+  it('caches a chunk touching the last 10 minutes for at most 60 s, then fetches it again', async () => {
+    let now = Date.UTC(2026, 2, 3, 12, 0);
+    const h = harness({ services: { clock: { now: () => now } } });
+    const token = freshToken();
+    const q = new URLSearchParams({
+      points: names.join(','),
+      start: String(now - 3_600_000),
+      end: String(now),
+    });
+    const ask = () =>
+      h.fetch(`/api/sites/demo-small/timeseries?${q}`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await ask()).headers.get('x-cache')).toBe('MISS');
+    now += 30_000;
+    expect((await ask()).headers.get('x-cache')).toBe('HIT');
+    now += 31_000;
+    const expired = await ask();
+    expect(expired.headers.get('x-cache')).toBe('MISS');
+    const row = await env.DB.prepare(
+      'SELECT expires_at - created_at AS ttl FROM cache_entries ORDER BY created_at DESC',
+    ).first<{ ttl: number }>();
+    expect(row?.ttl).toBeLessThanOrEqual(60_000);
+  });
+});
