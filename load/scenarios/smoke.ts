@@ -1,6 +1,7 @@
 // The short CI scenario: 20 connections for 15 s, half on the Worker's GET /health and half on one
-// ACE-backed request (the first page of a paginated site read from the synthetic ACE), with
-// thresholds, and a check that the synthetic ACE counted those requests. Owns nothing else.
+// ACE-backed request (the first page of the Worker's ACE drop-in route for six hours of a site,
+// from many callers), with thresholds, and a check that the cache served that load: the synthetic
+// ACE saw no timeseries request while it ran. Owns nothing else.
 import { fetchJson, isRecord, warmUp } from '../lib/http.ts';
 import { runStreams, type StreamOptions } from '../lib/run-autocannon.ts';
 import { ALL_STREAMS, type CheckResult, type Scenario, type ScenarioRun } from '../lib/scenario.ts';
@@ -13,12 +14,14 @@ const WARM_UP_REQUESTS = 20;
 /**
  * Six hours of `demo-small` (about 50 points) so the first 1000-sample page is always full, even
  * when the window touches one of the generator's site-wide outage hours. Fixed, so every run reads
- * the same bytes. The synthetic ACE serves it directly until the Worker's own paginated route
- * (`/api/sites/{site}/timeseries/paginated`, issue 4) exists; then this stream moves to the Worker.
+ * the same bytes: the Worker's ACE drop-in, served from its day-chunk cache after the first read.
  */
 export const ACE_PAGE_PATH =
-  '/sites/demo-small/timeseries/paginated?start_time=2026-01-05T00:00:00Z&end_time=2026-01-05T06:00:00Z' +
+  '/api/sites/demo-small/timeseries/paginated?start_time=2026-01-05T00:00:00Z&end_time=2026-01-05T06:00:00Z' +
   '&page_size=1000&raw_data=true';
+
+/** Callers the load is spread over, as dashboards are: each stays far under its rate limit. */
+const CALLERS = 64;
 
 export const smoke: Scenario = {
   name: 'smoke',
@@ -32,8 +35,8 @@ export const smoke: Scenario = {
     },
     'ace-paginated': {
       http_req_failed: 'rate==0',
-      http_reqs: 'count>=1000',
-      http_req_duration: ['p(95)<400', 'p(99)<1000'],
+      http_reqs: 'count>=300',
+      http_req_duration: ['p(95)<1500', 'p(99)<3000'],
     },
     [ALL_STREAMS]: { errors: 'count==0', timeouts: 'count==0' },
   },
@@ -41,7 +44,6 @@ export const smoke: Scenario = {
   async run({ target, log }): Promise<ScenarioRun> {
     const checks: CheckResult[] = [];
     const skipped: ScenarioRun['skipped'] = [];
-    const auth = { authorization: `Bearer ${target.token ?? ''}` };
 
     const health = await fetchJson(`${target.baseUrl}/health`);
     const healthBody = isRecord(health.body) ? health.body : {};
@@ -62,35 +64,34 @@ export const smoke: Scenario = {
     ];
 
     const aceUrl = target.aceUrl;
-    if (aceUrl) {
-      const page = await fetchJson(`${aceUrl}${ACE_PAGE_PATH}`, { headers: auth });
-      const samples =
-        isRecord(page.body) && Array.isArray(page.body.point_samples) ? page.body.point_samples.length : 0;
-      checks.push({
-        name: 'ace-page-shape',
-        status: page.status === 200 && samples === 1000 ? 'pass' : 'fail',
-        detail: `first page → ${page.status} with ${samples} point_samples (want 1000)`,
-      });
-      streams.push({
-        name: 'ace-paginated',
-        origin: aceUrl,
-        connections: CONNECTIONS_PER_STREAM,
-        durationS: DURATION_S,
-        headers: auth,
-        requests: [{ method: 'GET', path: ACE_PAGE_PATH }],
-      });
-    } else {
-      skipped.push({ stream: 'ace-paginated', reason: 'no synthetic ACE on this target' });
-      checks.push({
-        name: 'ace-page-shape',
-        status: 'skip',
-        detail: 'no synthetic ACE on this target (staging)',
-      });
-    }
+    const tokens = Array.from({ length: CALLERS }, (_, i) => `${target.token ?? 'load'}-caller-${i}`);
+    const page = await fetchJson(`${target.baseUrl}${ACE_PAGE_PATH}`, {
+      headers: { authorization: `Bearer ${tokens[0]}` },
+    });
+    const samples =
+      isRecord(page.body) && Array.isArray(page.body.point_samples) ? page.body.point_samples.length : 0;
+    checks.push({
+      name: 'ace-page-shape',
+      status: page.status === 200 && samples === 1000 ? 'pass' : 'fail',
+      detail: `first page → ${page.status} with ${samples} point_samples (want 1000)`,
+    });
+    streams.push({
+      name: 'ace-paginated',
+      origin: target.baseUrl,
+      connections: CONNECTIONS_PER_STREAM,
+      durationS: DURATION_S,
+      requests: tokens.map((token) => ({
+        method: 'GET' as const,
+        path: ACE_PAGE_PATH,
+        headers: { authorization: `Bearer ${token}` },
+      })),
+    });
 
     // One-time costs (workerd's first requests, the generator's caches) stay out of the numbers.
     await warmUp(`${target.baseUrl}/health`, {}, WARM_UP_REQUESTS);
-    if (aceUrl) await warmUp(`${aceUrl}${ACE_PAGE_PATH}`, { headers: auth }, WARM_UP_REQUESTS);
+    // Each caller proves its access to the site once (ACE GET /sites) and the chunk is cached.
+    for (const token of tokens)
+      await warmUp(`${target.baseUrl}${ACE_PAGE_PATH}`, { headers: { authorization: `Bearer ${token}` } }, 1);
     if (aceUrl) await resetMockStats(aceUrl);
 
     log(`  ${streams.length} streams × ${CONNECTIONS_PER_STREAM} connections for ${DURATION_S} s ...`);
@@ -98,21 +99,20 @@ export const smoke: Scenario = {
 
     const ace = results.find((r) => r.name === 'ace-paginated');
     if (aceUrl && ace) {
-      // Every response the load generator got was counted upstream; requests still in flight when
-      // the run stopped may be counted too, so the count lies between responses and requests sent.
+      // The whole load was answered from the Worker's cache: ACE saw no timeseries request.
       const stats = await getMockStats(aceUrl);
-      const counted = countRoute(stats, 'paginated');
-      const ok = counted >= ace.responses && counted <= ace.sent && ace.responses > 0;
+      const upstream = countRoute(stats, 'paginated') + countRoute(stats, 'get_timeseries');
+      const ok = upstream === 0 && ace.ok > 0;
       checks.push({
-        name: 'ace-requests-counted',
+        name: 'served-from-cache',
         status: ok ? 'pass' : 'fail',
         detail:
-          `/_mock/stats counted ${counted} paginated requests; load generator got ${ace.responses} responses ` +
-          `of ${ace.sent} sent${ok ? '' : ` (stats: ${JSON.stringify(stats.requests)}, total ${stats.total})`}`,
+          `${ace.ok} drop-in pages served; the synthetic ACE saw ${upstream} timeseries requests meanwhile` +
+          `${ok ? '' : ` (stats: ${JSON.stringify(stats.requests)}, total ${stats.total})`}`,
       });
     } else {
       checks.push({
-        name: 'ace-requests-counted',
+        name: 'served-from-cache',
         status: 'skip',
         detail: 'no synthetic ACE on this target (staging)',
       });
