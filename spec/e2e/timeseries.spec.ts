@@ -98,6 +98,26 @@ describe('GET /api/sites/{site}/timeseries', () => {
     expect(JSON.stringify(decoded.series)).toBe(JSON.stringify(missBody.series));
   });
 
+  it('answers POST with a JSON body exactly as GET, rows layout included', async () => {
+    const token = freshToken();
+    const q = { points: names.join(','), start: D0 + 5 * DAY, end: D0 + 5 * DAY + 7_200_000 };
+    const viaGet = await (await get(q, token)).json<Body>();
+    const viaPost = await SELF.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ points: names, start: q.start, end: q.end }),
+    });
+    expect(viaPost.status).toBe(200);
+    expect(JSON.stringify((await viaPost.json<Body>()).series)).toBe(JSON.stringify(viaGet.series));
+    const rows = await (await get({ ...q, layout: 'rows' }, token)).json<{
+      series: { point: string; data: number[][] }[];
+    }>();
+    rows.series.forEach((s, i) => {
+      const cols = viaGet.series[i];
+      expect(s.data).toEqual((cols?.t ?? []).map((t, k) => [t, cols?.v[k]]));
+    });
+  });
+
   it('fetches only the new day of a sliding window', async () => {
     const token = freshToken();
     await get({ points: names.join(','), start: D0 + 10 * DAY, end: D0 + 13 * DAY }, token);
