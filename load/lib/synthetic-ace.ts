@@ -1,6 +1,7 @@
 // Client for the synthetic ACE's test-only routes (`/_mock/stats`, `/_mock/faults`) that scenarios
 // use to count upstream requests and inject failures. Local targets only: against staging there is
 // no synthetic ACE, and callers skip these checks. Not the ACE routes themselves.
+import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';
 import { fetchJson, isRecord } from './http.ts';
 
 /** `GET /_mock/stats`: requests served per route since the last reset. */
@@ -9,17 +10,8 @@ export interface MockStats {
   total: number;
 }
 
-/** `POST /_mock/faults` body, as API.md describes it. */
-export interface MockFaults {
-  status?: number;
-  delay_ms?: number;
-  truncate?: boolean;
-  html?: boolean;
-  rate?: number;
-  count?: number;
-  /** Limits the faults to these routes (the stats' route names, e.g. `paginated`). */
-  routes?: string[];
-}
+/** `POST /_mock/faults` body: the synthetic ACE's own type, so the two cannot drift. */
+export type MockFaults = AceFaultSpec;
 
 /** Reads the counters; throws when the answer is not the documented shape. */
 export async function getMockStats(aceUrl: string): Promise<MockStats> {

@@ -3,7 +3,9 @@
 // impossible, and deleting a chart owner cascades (review 32).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { JOB_STATUSES } from '../../src/jobs/state.ts';
 
+/** API.md's job statuses, written out here so neither the code nor the schema can drift from them. */
 const CONTRACT_STATUSES = [
   'queued',
   'running',
@@ -33,6 +35,11 @@ describe('queue_jobs', () => {
       status: string;
     }>();
     expect(results.map((r) => r.status).sort()).toEqual([...CONTRACT_STATUSES].sort());
+  });
+
+  it("accepts every status the state machine can write, which are exactly the contract's", async () => {
+    expect([...JOB_STATUSES].sort()).toEqual([...CONTRACT_STATUSES].sort());
+    for (const status of JOB_STATUSES) await insertJob(`machine-${status}`, status);
   });
 
   it.each(['processing', 'completed', 'pending', ''])('rejects the status %j', async (status) => {
