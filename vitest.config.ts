@@ -35,7 +35,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary', 'html'],
       // Thresholds only ever rise: raise them when coverage grows, never lower them.
-      thresholds: { lines: 80, branches: 70, functions: 80, statements: 80 },
+      thresholds: { lines: 95, branches: 86, functions: 95, statements: 94 },
     },
   },
 });
