@@ -3,6 +3,7 @@
 // (cockatiel policies; review 27, 28, 45); and the timeseries fetch that runs a plan from
 // plan.ts within page and byte budgets (review 22). Parsing is parse.ts; the token is forwarded
 // as a bearer and never logged. Owns no caching and no HTTP edge.
+
 import {
   DelegateBackoff,
   handleWhen,
@@ -16,6 +17,7 @@ import {
 } from 'cockatiel';
 import type { Clock } from '../clock.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
+import { sha256Hex } from '../hash.ts';
 import type { Logger } from '../obs/log.ts';
 import { type BackoffOptions, parseRetryAfter, retryAfterAllowsRetry, retryDelayMs } from './backoff.ts';
 import {
@@ -198,11 +200,6 @@ interface Outcome {
 
 type Progress = { pages: number; upstreamRequests: number; stopped: boolean };
 type Observe = (page: SamplesPage, plannedPages: number | undefined) => Promise<void>;
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

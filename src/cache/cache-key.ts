@@ -5,6 +5,7 @@
 /** Bumped whenever the stored chunk encoding changes, so old objects are never misread. */
 export const CACHE_ENCODING_VERSION = 1;
 
+import { sha256Hex } from '../hash.ts';
 import type { Interval } from '../timeseries/intervals.ts';
 
 /** One chunk of one request: the unit the cache stores. */
@@ -19,7 +20,6 @@ export interface ChunkKeyInput {
 
 /** A site name that may appear verbatim in an object path; anything else is hashed. */
 const SAFE_SITE = /^[a-z0-9][a-z0-9_-]{0,62}$/;
-const encoder = new TextEncoder();
 
 /** The sorted, de-duplicated point set: order and repetition never change a key. */
 export function canonicalPoints(points: readonly string[]): string[] {
@@ -41,14 +41,6 @@ export function canonicalChunk(input: ChunkKeyInput): string {
     input.endMs,
     input.interval,
   ]);
-}
-
-/** Hex SHA-256 of a text (64 lowercase hex digits). */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', encoder.encode(text));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
 }
 
 /** The full 64-hex-digit key of a chunk request. */

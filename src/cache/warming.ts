@@ -9,10 +9,11 @@ import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { parseJsonColumnOr } from '../db/rows.ts';
 import { stmt } from '../db/sql.ts';
+import { sha256Hex } from '../hash.ts';
 import type { Logger } from '../obs/log.ts';
 import { DAY_MS } from '../timeseries/chunks.ts';
 import type { SeriesRequest, TimeseriesService } from '../timeseries/service.ts';
-import { canonicalPoints, sha256Hex } from './cache-key.ts';
+import { canonicalPoints } from './cache-key.ts';
 
 /** Requests older than this are not "recent" any more and are not warmed. */
 export const HOT_WINDOW_MS = DAY_MS;

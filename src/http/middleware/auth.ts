@@ -4,6 +4,7 @@
 // is never logged: the request logger gets a prefix of the principal instead.
 import type { MiddlewareHandler } from 'hono';
 import { AppErrorException, err, ok, type Result } from '../../errors.ts';
+import { sha256Hex } from '../../hash.ts';
 import type { AppEnv } from '../context.ts';
 
 /** Longer tokens are refused before hashing (ACE JWTs are well under 2 KiB). */
@@ -42,11 +43,8 @@ function unauthorized(message: string): Result<never> {
 }
 
 /** The principal of a token: lower-case hex SHA-256 of its UTF-8 bytes. */
-export async function principalOf(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
-  let hex = '';
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+export function principalOf(token: string): Promise<string> {
+  return sha256Hex(token);
 }
 
 /** Authenticates the caller: sets c.var.token and c.var.principal, or answers 401. */

@@ -4,8 +4,8 @@
 // the read path's cache and authorization, with this Worker's own opaque cursor.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { PAGE_SIZES } from '../../ace/plan.ts';
-import { sha256Hex } from '../../cache/cache-key.ts';
 import { AppErrorException, unwrap } from '../../errors.ts';
+import { sha256Hex } from '../../hash.ts';
 import {
   decodePageCursor,
   encodePageCursor,
