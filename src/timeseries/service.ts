@@ -61,7 +61,6 @@ interface RangeFetch {
   byChunk: Map<number, ChunkSeries[]>;
   dropped: number;
   upstreamRequests: number;
-  principal: string;
 }
 
 /** Isolate-wide sharing of range fetches; create once per isolate (services.ts). */
@@ -153,6 +152,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
           chunkObjectKey({ site: request.site, points, startMs: c.startMs, endMs: c.endMs, interval: 'raw' }),
         ),
       );
+      const keyOf = (c: PlannedChunk) => keys[chunks.indexOf(c)] as string;
 
       // 1. Cached chunks. An R2 failure switches the whole request to bypass: answered from ACE,
       // nothing written, so nothing half-stored can be served later.
@@ -184,11 +184,11 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
           // A flight that finished between this request's cache read and now has stored the
           // range: read it again before going upstream, so a late arrival costs no ACE call.
           if (!bypass) {
-            const again = await Promise.all(range.map((c) => cache.get(keys[chunks.indexOf(c)] ?? '')));
+            const again = await Promise.all(range.map((c) => cache.get(keyOf(c))));
             const decoded = again.map((g) => (g.ok && g.value ? decodeChunk(g.value.payload) : null));
             if (decoded.every((d) => d !== null)) {
               const byChunk = new Map(range.map((c, i) => [c.startMs, decoded[i] ?? []]));
-              return ok({ byChunk, dropped: 0, upstreamRequests: 0, principal: caller.principal });
+              return ok({ byChunk, dropped: 0, upstreamRequests: 0 });
             }
           }
           const fetched = await ace.fetchTimeseries(
@@ -203,7 +203,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
                 const series = byChunk.get(c.startMs) ?? [];
                 const samples = series.reduce((n, s) => n + s.t.length, 0);
                 const stored = await cache.put(
-                  keys[chunks.indexOf(c)] ?? '',
+                  keyOf(c),
                   encodeChunk(series),
                   {
                     site: request.site,
@@ -225,7 +225,6 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
             byChunk,
             dropped: fetched.value.dropped,
             upstreamRequests: fetched.value.upstreamRequests,
-            principal: caller.principal,
           });
         };
         let shared = await flights.run(flightKey, fetchRange);
