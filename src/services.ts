@@ -11,7 +11,12 @@ import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts'
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
-import { createAceReachabilityProbe, createHealthChecker, type HealthChecker } from './obs/health.ts';
+import {
+  aceCheckWithBreaker,
+  createAceReachabilityProbe,
+  createHealthChecker,
+  type HealthChecker,
+} from './obs/health.ts';
 import { createLogger, type Logger, type LogSink } from './obs/log.ts';
 import { createCatalogueCache, createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
 import { createRangeFlights, createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
@@ -145,7 +150,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       db: env.DB,
       bucket: env.CACHE,
       queue: env.JOBS,
-      aceProbe: isolate.aceProbe,
+      aceProbe: aceCheckWithBreaker(isolate.aceProbe, () => ace.breakerState()),
       clock,
     }),
     rateLimits: createRateLimits({

@@ -130,3 +130,20 @@ export function createAceReachabilityProbe(options: AceReachabilityOptions): Ace
     return inFlight;
   };
 }
+
+/**
+ * The ACE check /health reports: an open circuit breaker is "not ok" without calling ACE (the
+ * breaker already knows ACE is failing); otherwise the reachability probe, labelled with the
+ * breaker's state.
+ */
+export function aceCheckWithBreaker(
+  probe: AceProbe,
+  breakerState: () => 'closed' | 'open' | 'half-open',
+): AceProbe {
+  return async () => {
+    const state = breakerState();
+    if (state === 'open') return { ok: false, detail: 'circuit open' };
+    const result = await probe();
+    return { ...result, detail: result.detail ?? `circuit ${state}` };
+  };
+}

@@ -4,7 +4,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index.ts';
-import { aceServer } from '../../support/ace.ts';
+import { aceMock, aceServer } from '../../support/ace.ts';
 import { createFaultPlan, type D1Op, faultyD1, faultyR2, type R2Op } from '../../support/faults.ts';
 
 interface HealthBody {
@@ -61,5 +61,26 @@ describe('GET /health', () => {
     expect(body.status).toBe('degraded');
     expect(body.checks.ace.ok).toBe(false);
     expect(body.checks.d1.ok && body.checks.r2.ok).toBe(true);
+  });
+});
+
+describe('GET /health and the ACE circuit breaker', () => {
+  // Last in this file: it leaves the isolate's breaker open for its half-open delay.
+  it('is degraded with "circuit open" once ACE has failed enough, without calling ACE', async () => {
+    aceMock.setFaults({ status: 500 });
+    for (let i = 0; i < 3; i++) {
+      const res = await SELF.fetch('https://vitals.test/api/sites/demo-small/points', {
+        headers: { authorization: 'Bearer breaker-spec-token' },
+      });
+      expect([502, 503]).toContain(res.status);
+    }
+    aceMock.clearFaults();
+    aceMock.resetStats();
+    const res = await SELF.fetch('https://vitals.test/health');
+    const body = await res.json<HealthBody>();
+    expect(res.status).toBe(200);
+    expect(body.status).toBe('degraded');
+    expect(body.checks.ace).toEqual({ ok: false, detail: 'circuit open' });
+    expect(aceMock.stats().total).toBe(0);
   });
 });
