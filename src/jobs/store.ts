@@ -1,0 +1,580 @@
+// The D1 side of the job lifecycle: queue_jobs rows, their dead_letters and queue_rejections.
+// Every status write is ONE conditional statement whose WHERE lists the legal sources from the
+// pure machine (state.ts), so a lost race or an illegal event changes 0 rows and comes back as a
+// typed value, never a throw. Owns no queue sends, no ACE calls and no R2 (see submit.ts, consumer).
+import { z } from 'zod';
+import type { Clock, IdGenerator } from '../clock.ts';
+import type { Db } from '../db/d1.ts';
+import { clampLimit, parseJsonColumnOr } from '../db/rows.ts';
+import { type SqlValue, type Statement, stmt } from '../db/sql.ts';
+import { type AppError, err, ok, type Result } from '../errors.ts';
+import type { RejectionReason } from './messages.ts';
+import {
+  ACTIVE_STATUSES,
+  type IllegalTransition,
+  JOB_STATUSES,
+  type JobEvent,
+  type JobStatus,
+  sourcesOf,
+} from './state.ts';
+
+export type JobPriority = 'normal' | 'high';
+export const JOB_PRIORITIES = ['normal', 'high'] as const satisfies readonly JobPriority[];
+
+/** The stored request: whatever the consumer needs to rerun it (never a token). */
+export type JobRequest = Record<string, unknown>;
+
+export interface JobProgress {
+  pages: number;
+  samples: number;
+  bytes: number;
+  /** 0–100; clamped on write (the schema's CHECK). */
+  percent: number;
+}
+
+export interface JobResult {
+  key: string;
+  bytes: number;
+  samples: number;
+  /** Epoch ms after which the result is gone (410). */
+  expiresAt: number;
+}
+
+export interface JobError {
+  code: string;
+  message: string;
+}
+
+/** One queue_jobs row as the rest of the code sees it. */
+export interface Job {
+  id: string;
+  principal: string;
+  site: string;
+  requestKey: string;
+  request: JobRequest;
+  status: JobStatus;
+  priority: JobPriority;
+  attempts: number;
+  maxAttempts: number;
+  estimatedSamples: number | null;
+  progress: JobProgress;
+  cancelRequested: boolean;
+  result: JobResult | null;
+  error: JobError | null;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  heartbeatAt: number | null;
+  finishedAt: number | null;
+}
+
+export interface NewJob {
+  principal: string;
+  site: string;
+  /** Hex SHA-256 of the canonical request: identical active requests share one job. */
+  requestKey: string;
+  request: JobRequest;
+  priority: JobPriority;
+  maxAttempts: number;
+  estimatedSamples: number | null;
+}
+
+/** What a store call can refuse: an application error or an event the machine forbids. */
+export type JobStoreError = AppError | IllegalTransition;
+export type JobStoreResult<T> = Result<T, JobStoreError>;
+
+/** Why a message was refused (queue_rejections.reason). */
+export type QueueRejectionReason = RejectionReason | 'unknown_job';
+
+export interface QueueRejection {
+  queue: string;
+  reason: QueueRejectionReason;
+  jobId?: string | null;
+  bodySha256: string;
+}
+
+export interface JobStore {
+  /** The new job (`created: true`) or the existing active one for (principal, requestKey). */
+  create(input: NewJob): Promise<JobStoreResult<{ job: Job; created: boolean }>>;
+  /** queued | retrying → running, attempts + 1; at most one caller wins. */
+  claim(id: string): Promise<JobStoreResult<Job>>;
+  /** Progress while running; tells the consumer whether to stop at this page boundary. */
+  heartbeat(id: string, progress: JobProgress): Promise<JobStoreResult<{ cancelRequested: boolean }>>;
+  /** running → succeeded with its result (refused once a cancel was requested). */
+  succeed(id: string, result: JobResult): Promise<JobStoreResult<Job>>;
+  /** → failed (permanent). */
+  fail(id: string, error: JobError): Promise<JobStoreResult<Job>>;
+  /** running → retrying (transient), while attempts remain and no cancel was requested. */
+  retry(id: string, error: JobError): Promise<JobStoreResult<Job>>;
+  /** running → retrying when its heartbeat is older than `heartbeatOlderThan` (the reaper). */
+  reap(id: string, heartbeatOlderThan: number): Promise<JobStoreResult<Job>>;
+  /** → dead, plus exactly one open dead_letters row, in one batch. */
+  markDead(id: string, error: JobError & { queue: string }): Promise<JobStoreResult<Job>>;
+  /**
+   * dead → queued with fresh attempts, closing its open dead letter, in one batch. Refused with a
+   * conflict while an identical job is active (the active-request index allows only one).
+   */
+  replay(id: string): Promise<JobStoreResult<Job>>;
+  /** queued | retrying → cancelled now; running → cancel_requested; terminal → conflict. */
+  requestCancel(id: string, principal: string): Promise<JobStoreResult<Job>>;
+  /** running with a cancel requested → cancelled: the consumer's stop at a page boundary. */
+  confirmCancel(id: string): Promise<JobStoreResult<Job>>;
+  /** The principal's job, or null (another principal's job is null too). */
+  get(id: string, principal: string): Promise<Result<Job | null>>;
+  /** Running jobs whose heartbeat is older than the limit, oldest first. */
+  findStale(heartbeatOlderThan: number, limit: number): Promise<Result<Job[]>>;
+  /** Records a refused queue message. */
+  recordRejection(rejection: QueueRejection): Promise<Result<void>>;
+}
+
+export interface JobStoreOptions {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** Creates attempts to insert one job before giving up on a create that keeps racing. */
+const CREATE_ATTEMPTS = 3;
+
+const nullableInt = z.number().int().nullable();
+const rowSchema = z.object({
+  id: z.string(),
+  principal: z.string(),
+  site: z.string(),
+  request_key: z.string(),
+  request: z.unknown(),
+  status: z.enum(JOB_STATUSES),
+  priority: z.enum(JOB_PRIORITIES),
+  attempts: z.number().int(),
+  max_attempts: z.number().int(),
+  estimated_samples: nullableInt,
+  progress_pages: z.number().int(),
+  progress_samples: z.number().int(),
+  progress_bytes: z.number().int(),
+  progress_percent: z.number(),
+  cancel_requested: z.number().int(),
+  result_key: z.string().nullable(),
+  result_bytes: nullableInt,
+  result_samples: nullableInt,
+  result_expires_at: nullableInt,
+  error_code: z.string().nullable(),
+  error_message: z.string().nullable(),
+  created_at: z.number().int(),
+  updated_at: z.number().int(),
+  started_at: nullableInt,
+  heartbeat_at: nullableInt,
+  finished_at: nullableInt,
+});
+
+const requestSchema = z.record(z.string(), z.unknown());
+
+const MALFORMED: AppError = { kind: 'db_error', message: 'stored data is malformed' };
+
+/** Maps a queue_jobs row; a row the schema would not allow is a db_error, never a crash. */
+function toJob(row: unknown): Result<Job> {
+  const parsed = rowSchema.safeParse(row);
+  if (!parsed.success) return err(MALFORMED);
+  const r = parsed.data;
+  const result =
+    r.result_key !== null &&
+    r.result_bytes !== null &&
+    r.result_samples !== null &&
+    r.result_expires_at !== null
+      ? {
+          key: r.result_key,
+          bytes: r.result_bytes,
+          samples: r.result_samples,
+          expiresAt: r.result_expires_at,
+        }
+      : null;
+  return ok({
+    id: r.id,
+    principal: r.principal,
+    site: r.site,
+    requestKey: r.request_key,
+    request: parseJsonColumnOr(r.request, requestSchema, {}),
+    status: r.status,
+    priority: r.priority,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    estimatedSamples: r.estimated_samples,
+    progress: {
+      pages: r.progress_pages,
+      samples: r.progress_samples,
+      bytes: r.progress_bytes,
+      percent: r.progress_percent,
+    },
+    cancelRequested: r.cancel_requested === 1,
+    result,
+    error: r.error_code !== null ? { code: r.error_code, message: r.error_message ?? '' } : null,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    startedAt: r.started_at,
+    heartbeatAt: r.heartbeat_at,
+    finishedAt: r.finished_at,
+  });
+}
+
+/** `status IN ('a','b')` for an event's sources: literals from the closed JOB_STATUSES set only. */
+function inSources(event: JobEvent): string {
+  return statusList(sourcesOf(event));
+}
+
+function statusList(statuses: readonly JobStatus[], column = 'status'): string {
+  return `${column} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
+}
+
+const clampPercent = (p: number) => (Number.isFinite(p) ? Math.min(100, Math.max(0, p)) : 0);
+const count = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0);
+
+/** Creates the job store over the project's D1 access layer. */
+export function createJobStore(options: JobStoreOptions): JobStore {
+  const { db, clock, ids } = options;
+
+  const readById = async (name: string, id: string): Promise<Result<Job | null>> => {
+    const row = await db.first(name, stmt('SELECT * FROM queue_jobs WHERE id = ?', id));
+    if (!row.ok) return row;
+    return row.value === null ? ok(null) : toJob(row.value);
+  };
+
+  // After a conditional write changed nothing: say why, from a fresh read. The read is not atomic
+  // with the write; it only explains a refusal that already happened.
+  const refusal = async (
+    name: string,
+    id: string,
+    event: JobEvent,
+    guard: string,
+  ): Promise<JobStoreResult<never>> => {
+    const current = await readById(name, id);
+    if (!current.ok) return current;
+    if (current.value === null) return err({ kind: 'not_found', message: 'job not found' });
+    const from = current.value.status;
+    if (!sourcesOf(event).includes(from)) return err({ kind: 'illegal_transition', from, event });
+    return err({ kind: 'conflict', message: guard });
+  };
+
+  // One conditional UPDATE ... RETURNING: the row if this caller's transition happened.
+  const transitionRow = async (
+    name: string,
+    id: string,
+    event: JobEvent,
+    set: string,
+    setParams: readonly SqlValue[],
+    guard: { sql: string; params: readonly SqlValue[]; reason: string } | null,
+  ): Promise<JobStoreResult<Job>> => {
+    const sql =
+      `UPDATE queue_jobs SET ${set} WHERE id = ? AND ${inSources(event)}` +
+      (guard ? ` AND ${guard.sql}` : '') +
+      ' RETURNING *';
+    const row = await db.first(name, stmt(sql, ...setParams, id, ...(guard?.params ?? [])));
+    if (!row.ok) return row;
+    if (row.value === null) return refusal(name, id, event, guard?.reason ?? 'job changed concurrently');
+    return toJob(row.value);
+  };
+
+  const insertJob = (id: string, input: NewJob, now: number): Statement =>
+    stmt(
+      `INSERT INTO queue_jobs (id, principal, site, request_key, request, status, priority, attempts,
+         max_attempts, estimated_samples, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING RETURNING *`,
+      id,
+      input.principal,
+      input.site,
+      input.requestKey,
+      JSON.stringify(input.request),
+      input.priority,
+      input.maxAttempts,
+      input.estimatedSamples,
+      now,
+      now,
+    );
+
+  return {
+    async create(input) {
+      if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1) {
+        throw new RangeError('maxAttempts must be an integer ≥ 1');
+      }
+      // A conflict on the active-request index means an identical job is active: return it. If it
+      // finished between our INSERT and SELECT, the index is free again, so insert once more.
+      for (let i = 0; i < CREATE_ATTEMPTS; i++) {
+        const inserted = await db.first('jobs.create', insertJob(ids(), input, clock.now()));
+        if (!inserted.ok) return inserted;
+        if (inserted.value !== null) {
+          const job = toJob(inserted.value);
+          return job.ok ? ok({ job: job.value, created: true }) : job;
+        }
+        const existing = await db.first(
+          'jobs.create_existing',
+          stmt(
+            `SELECT * FROM queue_jobs WHERE principal = ? AND request_key = ? AND ${statusList(ACTIVE_STATUSES)}`,
+            input.principal,
+            input.requestKey,
+          ),
+        );
+        if (!existing.ok) return existing;
+        if (existing.value !== null) {
+          const job = toJob(existing.value);
+          return job.ok ? ok({ job: job.value, created: false }) : job;
+        }
+      }
+      return err({ kind: 'conflict', message: 'the job could not be created; try again' });
+    },
+
+    claim(id) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.claim',
+        id,
+        'claim',
+        `status = 'running', attempts = attempts + 1, started_at = ?, heartbeat_at = ?, updated_at = ?,
+         error_code = NULL, error_message = NULL`,
+        [now, now, now],
+        { sql: 'attempts < max_attempts AND cancel_requested = 0', params: [], reason: 'no attempts left' },
+      );
+    },
+
+    async heartbeat(id, progress) {
+      const now = clock.now();
+      const row = await db.first<{ cancel_requested: number }>(
+        'jobs.heartbeat',
+        stmt(
+          `UPDATE queue_jobs SET progress_pages = ?, progress_samples = ?, progress_bytes = ?,
+             progress_percent = ?, heartbeat_at = ?, updated_at = ?
+           WHERE id = ? AND status = 'running' RETURNING cancel_requested`,
+          count(progress.pages),
+          count(progress.samples),
+          count(progress.bytes),
+          clampPercent(progress.percent),
+          now,
+          now,
+          id,
+        ),
+      );
+      if (!row.ok) return row;
+      if (row.value === null) {
+        const current = await readById('jobs.heartbeat', id);
+        if (!current.ok) return current;
+        return err(
+          current.value === null
+            ? { kind: 'not_found', message: 'job not found' }
+            : { kind: 'conflict', message: 'job is not running' },
+        );
+      }
+      return ok({ cancelRequested: row.value.cancel_requested === 1 });
+    },
+
+    succeed(id, result) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.succeed',
+        id,
+        'succeed',
+        `status = 'succeeded', result_key = ?, result_bytes = ?, result_samples = ?, result_expires_at = ?,
+         progress_percent = 100, heartbeat_at = ?, finished_at = ?, updated_at = ?`,
+        [result.key, count(result.bytes), count(result.samples), result.expiresAt, now, now, now],
+        // A cancelled job never becomes succeeded: the consumer confirms the cancel instead.
+        { sql: 'cancel_requested = 0', params: [], reason: 'cancel requested' },
+      );
+    },
+
+    fail(id, error) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.fail',
+        id,
+        'fail',
+        `status = 'failed', error_code = ?, error_message = ?, finished_at = ?, updated_at = ?`,
+        [error.code, error.message, now, now],
+        null,
+      );
+    },
+
+    retry(id, error) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.retry',
+        id,
+        'retry',
+        `status = 'retrying', error_code = ?, error_message = ?, updated_at = ?`,
+        [error.code, error.message, now],
+        // Without attempts left a retrying job could never be claimed again: mark it dead instead.
+        {
+          sql: 'attempts < max_attempts AND cancel_requested = 0',
+          params: [],
+          reason: 'no attempts left or cancel requested',
+        },
+      );
+    },
+
+    reap(id, heartbeatOlderThan) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.reap',
+        id,
+        'reap',
+        `status = 'retrying', error_code = 'heartbeat_lost', error_message = 'the job stopped reporting progress',
+         updated_at = ?`,
+        [now],
+        // Past the attempt limit the reaper marks it dead instead; retrying could never be claimed.
+        {
+          sql: 'heartbeat_at < ? AND attempts < max_attempts',
+          params: [heartbeatOlderThan],
+          reason: 'heartbeat is recent or no attempts left',
+        },
+      );
+    },
+
+    async markDead(id, error) {
+      const now = clock.now();
+      const results = await db.batch('jobs.mark_dead', [
+        stmt(
+          `UPDATE queue_jobs SET status = 'dead', error_code = ?, error_message = ?, finished_at = ?, updated_at = ?
+           WHERE id = ? AND ${inSources('exhaust')} RETURNING *`,
+          error.code,
+          error.message,
+          now,
+          now,
+          id,
+        ),
+        // Only when this batch made it dead, and never a second open letter for one death.
+        stmt(
+          `INSERT INTO dead_letters (id, job_id, queue, error_code, error_message, attempts, request, created_at)
+           SELECT ?, id, ?, ?, ?, attempts, request, ? FROM queue_jobs
+           WHERE id = ? AND status = 'dead' AND finished_at = ?
+           ON CONFLICT DO NOTHING`,
+          ids(),
+          error.queue,
+          error.code,
+          error.message,
+          now,
+          id,
+          now,
+        ),
+      ]);
+      if (!results.ok) return results;
+      const row = results.value[0]?.rows[0];
+      if (row === undefined) return refusal('jobs.mark_dead', id, 'exhaust', 'job changed concurrently');
+      return toJob(row);
+    },
+
+    async replay(id) {
+      const now = clock.now();
+      const results = await db.batch('jobs.replay', [
+        stmt(
+          `UPDATE queue_jobs SET status = 'queued', attempts = 0, cancel_requested = 0, error_code = NULL,
+             error_message = NULL, progress_pages = 0, progress_samples = 0, progress_bytes = 0,
+             progress_percent = 0, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, updated_at = ?
+           WHERE id = ? AND ${inSources('replay')} AND NOT EXISTS (
+             SELECT 1 FROM queue_jobs AS active WHERE active.principal = queue_jobs.principal
+               AND active.request_key = queue_jobs.request_key AND ${statusList(ACTIVE_STATUSES, 'active.status')})
+           RETURNING *`,
+          now,
+          id,
+        ),
+        // Only when this batch re-queued it: a queued job updated at this very instant.
+        stmt(
+          `UPDATE dead_letters SET replayed_at = ?, replay_count = replay_count + 1
+           WHERE job_id = ? AND replayed_at IS NULL
+             AND EXISTS (SELECT 1 FROM queue_jobs WHERE id = ? AND status = 'queued' AND updated_at = ?)`,
+          now,
+          id,
+          id,
+          now,
+        ),
+      ]);
+      if (!results.ok) return results;
+      const row = results.value[0]?.rows[0];
+      if (row === undefined) return refusal('jobs.replay', id, 'replay', 'an identical job is active');
+      return toJob(row);
+    },
+
+    async requestCancel(id, principal) {
+      const now = clock.now();
+      const row = await db.first(
+        'jobs.request_cancel',
+        stmt(
+          `UPDATE queue_jobs SET
+             status = CASE WHEN status = 'running' THEN 'running' ELSE 'cancelled' END,
+             finished_at = CASE WHEN status = 'running' THEN finished_at ELSE ? END,
+             cancel_requested = 1, updated_at = ?
+           WHERE id = ? AND principal = ? AND ${inSources('cancel')} RETURNING *`,
+          now,
+          now,
+          id,
+          principal,
+        ),
+      );
+      if (!row.ok) return row;
+      if (row.value !== null) return toJob(row.value);
+      const current = await db.first(
+        'jobs.request_cancel',
+        stmt('SELECT status FROM queue_jobs WHERE id = ? AND principal = ?', id, principal),
+      );
+      if (!current.ok) return current;
+      return err(
+        current.value === null
+          ? { kind: 'not_found', message: 'job not found' }
+          : { kind: 'conflict', message: 'job already finished' },
+      );
+    },
+
+    confirmCancel(id) {
+      const now = clock.now();
+      return transitionRow(
+        'jobs.confirm_cancel',
+        id,
+        'cancel',
+        `status = 'cancelled', finished_at = ?, updated_at = ?`,
+        [now, now],
+        { sql: `status = 'running' AND cancel_requested = 1`, params: [], reason: 'no cancel requested' },
+      );
+    },
+
+    async get(id, principal) {
+      const row = await db.first(
+        'jobs.get',
+        stmt('SELECT * FROM queue_jobs WHERE id = ? AND principal = ?', id, principal),
+      );
+      if (!row.ok) return row;
+      return row.value === null ? ok(null) : toJob(row.value);
+    },
+
+    async findStale(heartbeatOlderThan, limit) {
+      const rows = await db.all(
+        'jobs.find_stale',
+        stmt(
+          `SELECT * FROM queue_jobs WHERE status = 'running' AND heartbeat_at < ?
+           ORDER BY heartbeat_at, id LIMIT ?`,
+          heartbeatOlderThan,
+          clampLimit(limit, 100),
+        ),
+      );
+      if (!rows.ok) return rows;
+      const jobs: Job[] = [];
+      for (const row of rows.value) {
+        const job = toJob(row);
+        if (!job.ok) return job;
+        jobs.push(job.value);
+      }
+      return ok(jobs);
+    },
+
+    async recordRejection(rejection) {
+      const written = await db.run(
+        'jobs.record_rejection',
+        stmt(
+          `INSERT INTO queue_rejections (id, queue, reason, job_id, body_sha256, received_at)
+           VALUES (?, ?, ?, ?, ?, ?)`,
+          ids(),
+          rejection.queue,
+          rejection.reason,
+          rejection.jobId ?? null,
+          rejection.bodySha256,
+          clock.now(),
+        ),
+      );
+      return written.ok ? ok(undefined) : written;
+    },
+  };
+}

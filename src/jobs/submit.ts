@@ -1,0 +1,89 @@
+// Submitting a background job: the queue_jobs row is written first, then a signed message goes to
+// the priority's queue; if the send fails the row is marked failed (enqueue_failed), never left
+// queued. An identical active job is returned without a second message. Owns no HTTP and no
+// request validation (routes do that) and no consuming (the consumer does).
+import type { Clock } from '../clock.ts';
+import type { AppError, Result } from '../errors.ts';
+import { err, ok } from '../errors.ts';
+import { describeError, type Logger } from '../obs/log.ts';
+import { signMessage } from './messages.ts';
+import type { Job, JobPriority, JobStore, JobStoreError, NewJob } from './store.ts';
+
+/** Error code written to a job whose message could not be sent. */
+export const ENQUEUE_FAILED = 'enqueue_failed';
+
+export interface JobSubmitterOptions {
+  store: JobStore;
+  /** Priority is a separate queue, not a field (review 21). */
+  queues: Record<JobPriority, Queue>;
+  /** QUEUE_SIGNING_KEY: the HMAC secret the consumer verifies with. */
+  signingKey: string;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface SubmitOutcome {
+  job: Job;
+  /** False when an identical active job was returned instead of a new one. */
+  created: boolean;
+}
+
+export interface JobSubmitter {
+  /** Writes (or finds) the job, then queues it; a failed send is `unavailable` and a failed job. */
+  submit(input: NewJob): Promise<Result<SubmitOutcome>>;
+  /** Re-queues a dead job with fresh attempts (admin DLQ replay) and sends its message. */
+  replay(jobId: string): Promise<Result<Job>>;
+}
+
+// create() never makes an illegal transition; should one appear it is a lost race, a conflict.
+const toAppError = (error: JobStoreError): AppError =>
+  error.kind === 'illegal_transition' ? { kind: 'conflict', message: 'the job changed concurrently' } : error;
+
+/** Creates the submitter over the job store and the two job queues. */
+export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
+  const { store, queues, signingKey, clock, log } = options;
+
+  // Sends the job's signed message; a failure fails the row so it is never left queued unsent.
+  const enqueue = async (job: Job): Promise<Result<Job>> => {
+    const jobLog = log.with({ job_id: job.id, priority: job.priority });
+    try {
+      const message = await signMessage(job.id, clock.now(), signingKey);
+      await queues[job.priority].send(message, { contentType: 'json' });
+    } catch (e) {
+      jobLog.error('jobs.enqueue_failed', describeError(e));
+      const failed = await store.fail(job.id, {
+        code: ENQUEUE_FAILED,
+        message: 'the job could not be queued',
+      });
+      // The row stays queued only if D1 failed too; the reaper's scan does not cover it, so say so.
+      if (!failed.ok) jobLog.error('jobs.enqueue_failed_unrecorded', { error_kind: failed.error.kind });
+      return err({ kind: 'unavailable', message: 'the job queue is unavailable', dependency: 'queue' });
+    }
+    jobLog.info('jobs.enqueued', {});
+    return ok(job);
+  };
+
+  return {
+    async submit(input) {
+      const created = await store.create(input);
+      if (!created.ok) return err(toAppError(created.error));
+      const { job } = created.value;
+      if (!created.value.created) return ok({ job, created: false });
+      const sent = await enqueue(job);
+      return sent.ok ? ok({ job, created: true }) : sent;
+    },
+
+    async replay(jobId) {
+      const replayed = await store.replay(jobId);
+      if (!replayed.ok) {
+        // Replaying a job that is not dead is the operator's conflict, not a server fault.
+        return err(
+          replayed.error.kind === 'illegal_transition'
+            ? { kind: 'conflict', message: 'only a dead job can be replayed' }
+            : replayed.error,
+        );
+      }
+      return enqueue(replayed.value);
+    },
+  };
+}
