@@ -1,0 +1,371 @@
+// The queue consumer: decides per message, never per batch. A job message is verified (shape,
+// signature, age) before anything else, claimed atomically, run through ACE with a heartbeat and a
+// cancellation check at every page boundary, and its result streamed gzip-compressed to R2 in the
+// cache's encoding. A DLQ batch (recognised by batch.queue) marks its jobs dead. Owns no HTTP, no
+// SQL (store.ts) and no error policy beyond outcome.ts's one mapping.
+import { z } from 'zod';
+import type { AceClient, AcePageEvent, PageVerdict, TimeseriesResult } from '../ace/client.ts';
+import { CHUNK_ENCODING, encodeChunk } from '../cache/chunk-codec.ts';
+import { type UploadResult, uploadStream } from '../cache/r2-upload.ts';
+import type { Clock } from '../clock.ts';
+import { gzipStream } from '../encoding/gzip.ts';
+import type { AppError } from '../errors.ts';
+import { sha256Hex } from '../hash.ts';
+import { describeError, type Logger } from '../obs/log.ts';
+import { BACKOFF_BY_PRIORITY, retryDelaySeconds } from './backoff.ts';
+import { verifyMessage } from './messages.ts';
+import { queueOutcomeOf } from './outcome.ts';
+import type { Job, JobError, JobStore, JobStoreError } from './store.ts';
+
+/** Error code of a job that cannot run because no ACE service token is configured. */
+export const NO_SERVICE_TOKEN = 'no_service_token';
+/** Error code of a job whose stored request the consumer cannot read. */
+export const INVALID_REQUEST = 'invalid_request';
+/** Error code the DLQ consumer writes. */
+export const RETRIES_EXHAUSTED = 'retries_exhausted';
+/** Delay before redelivering a message whose handling hit a store failure or a bug. */
+export const INFRA_RETRY_DELAY_S = 30;
+
+/** Where a job's result object lives. */
+export const resultKey = (jobId: string) => `results/${jobId}`;
+
+export interface JobConsumerOptions {
+  store: JobStore;
+  ace: AceClient;
+  /** The CACHE bucket: results live under results/. */
+  bucket: R2Bucket;
+  /** QUEUE_SIGNING_KEY. */
+  signingKey: string;
+  /**
+   * ACE_SERVICE_TOKEN: messages carry no token (review 38), so jobs fetch with this one; access
+   * was proven for the submitting principal at submit time. Absent → jobs fail `no_service_token`.
+   */
+  serviceToken: string | undefined;
+  clock: Clock;
+  log: Logger;
+  /** How long a result stays readable (config RESULT_TTL_S). */
+  resultTtlMs: number;
+  /** Jitter source in [0, 1) for the retry delays. */
+  random: () => number;
+  /** Multipart part size of result uploads (default r2-upload's 5 MiB; specs of the mechanism only). */
+  partBytes?: number;
+}
+
+export interface JobConsumer {
+  /** Handles every message of the batch, acking or retrying each one on its own. */
+  handleBatch(batch: MessageBatch<unknown>): Promise<void>;
+}
+
+/** The part of a stored request the consumer runs: epoch-ms window and point names. */
+const runnableRequestSchema = z.object({
+  points: z.array(z.string().min(1)).min(1),
+  start: z.number().int().nonnegative(),
+  end: z.number().int().nonnegative(),
+});
+
+/** What handling one message decided; applied to the message in exactly one place. */
+type Decision = { ack: true } | { ack: false; delaySeconds: number };
+
+const ACK: Decision = { ack: true };
+
+const isDeadLetterQueue = (queue: string) => queue.endsWith('-dlq') || /-dlq-[a-z0-9-]+$/.test(queue);
+
+// A fingerprint of what arrived, for queue_rejections: never the body itself.
+async function bodySha256(body: unknown): Promise<string> {
+  let text: string;
+  try {
+    text = JSON.stringify(body) ?? String(body);
+  } catch {
+    text = String(body);
+  }
+  return sha256Hex(text);
+}
+
+// The id an unverified body claims, for the rejection record only (never acted upon).
+function claimedJobId(body: unknown): string | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const id: unknown = (body as { job_id?: unknown }).job_id;
+  return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
+}
+
+function claimedIssuedAt(body: unknown): number | null {
+  if (typeof body !== 'object' || body === null) return null;
+  const at: unknown = (body as { issued_at?: unknown }).issued_at;
+  return typeof at === 'number' && Number.isFinite(at) ? at : null;
+}
+
+const describeStoreError = (e: JobStoreError) =>
+  e.kind === 'illegal_transition' ? `illegal_transition:${e.from}:${e.event}` : e.kind;
+
+/** Creates the consumer of the job queues and of their dead-letter queue. */
+export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
+  const { store, ace, bucket, signingKey, serviceToken, clock, log, resultTtlMs, random } = options;
+
+  const reject = async (
+    queue: string,
+    body: unknown,
+    reason: 'malformed' | 'bad_signature' | 'stale' | 'unknown_job',
+    jobId: string | null,
+  ): Promise<Decision> => {
+    const recorded = await store.recordRejection({
+      queue,
+      reason,
+      jobId,
+      bodySha256: await bodySha256(body),
+    });
+    // A poison message is acked even when D1 could not record it: redelivery cannot make it valid.
+    if (!recorded.ok)
+      log.error('jobs.rejection_unrecorded', { queue, reason, error_kind: recorded.error.kind });
+    log.warn('jobs.message_rejected', { queue, reason, job_id: jobId });
+    return ACK;
+  };
+
+  const backoff = (job: Job, retryAfterSeconds: number): number =>
+    retryDelaySeconds(job.attempts, BACKOFF_BY_PRIORITY[job.priority], random(), retryAfterSeconds);
+
+  const percentOf = (job: Job, event: AcePageEvent): number => {
+    if (event.plannedPages !== undefined && event.plannedPages > 0) {
+      return (event.pages / event.plannedPages) * 100;
+    }
+    // Site paging has no page count up front: the estimate, short of 100 until the result is written.
+    if (job.estimatedSamples !== null && job.estimatedSamples > 0) {
+      return Math.min(99, (event.samples / job.estimatedSamples) * 100);
+    }
+    return 0;
+  };
+
+  const writeResult = async (job: Job, fetched: TimeseriesResult): Promise<UploadResult> => {
+    const payload = encodeChunk(fetched.series);
+    const samples = fetched.series.reduce((n, s) => n + s.t.length, 0);
+    return uploadStream(bucket, resultKey(job.id), gzipStream(new Blob([payload]).stream()), {
+      httpMetadata: { contentType: 'application/octet-stream', contentEncoding: 'gzip' },
+      customMetadata: {
+        job_id: job.id,
+        site: job.site,
+        encoding: CHUNK_ENCODING,
+        samples: String(samples),
+        raw_bytes: String(payload.byteLength),
+        created_at: String(clock.now()),
+      },
+      ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
+    });
+  };
+
+  // A failed attempt, through the one mapping: permanent → failed; transient → retrying and a
+  // delayed redelivery.
+  const failed = async (job: Job, error: AppError, jobLog: Logger): Promise<Decision> => {
+    const outcome = queueOutcomeOf(error);
+    const jobError: JobError = { code: error.kind, message: error.message };
+    if (outcome.action === 'fail') {
+      const written = await store.fail(job.id, jobError);
+      if (!written.ok) jobLog.error('jobs.fail_unrecorded', { error: describeStoreError(written.error) });
+      jobLog.warn('jobs.failed', { error_kind: error.kind });
+      return ACK;
+    }
+    const delaySeconds = backoff(job, outcome.retryAfterSeconds);
+    const written = await store.retry(job.id, jobError);
+    if (written.ok) {
+      jobLog.warn('jobs.retrying', { error_kind: error.kind, attempts: job.attempts, delay_s: delaySeconds });
+      return { ack: false, delaySeconds };
+    }
+    // Refused: a cancel arrived meanwhile (confirm it), or no attempts remain. Then the job stays
+    // `running` — nothing can claim it again — and the message is retried anyway, so that Queues
+    // moves it to the DLQ after max_retries, whose consumer marks it dead (the reaper covers the
+    // case where it never gets there, from the heartbeat of its last page).
+    const cancelled = await store.confirmCancel(job.id);
+    if (cancelled.ok) {
+      jobLog.info('jobs.cancelled', { at: 'failure' });
+      return ACK;
+    }
+    jobLog.warn('jobs.attempts_exhausted', {
+      error_kind: error.kind,
+      attempts: job.attempts,
+      refusal: describeStoreError(written.error),
+    });
+    return { ack: false, delaySeconds };
+  };
+
+  const runJob = async (job: Job, jobLog: Logger): Promise<Decision> => {
+    if (serviceToken === undefined || serviceToken === '') {
+      // Configuration, not the job: retrying cannot help until an operator sets the secret.
+      const written = await store.fail(job.id, {
+        code: NO_SERVICE_TOKEN,
+        message: 'background jobs are not configured to reach ACE',
+      });
+      if (!written.ok) jobLog.error('jobs.fail_unrecorded', { error: describeStoreError(written.error) });
+      jobLog.error('jobs.no_service_token', {});
+      return ACK;
+    }
+    const request = runnableRequestSchema.safeParse(job.request);
+    if (!request.success) {
+      const written = await store.fail(job.id, {
+        code: INVALID_REQUEST,
+        message: 'the stored request cannot be run',
+      });
+      if (!written.ok) jobLog.error('jobs.fail_unrecorded', { error: describeStoreError(written.error) });
+      return ACK;
+    }
+
+    let stopped: 'cancel' | 'lost' | null = null;
+    const onPage = async (event: AcePageEvent): Promise<PageVerdict> => {
+      const beat = await store.heartbeat(job.id, {
+        pages: event.pages,
+        samples: event.samples,
+        bytes: event.bytes,
+        percent: percentOf(job, event),
+      });
+      if (beat.ok) {
+        if (!beat.value.cancelRequested) return undefined;
+        stopped = 'cancel';
+        return 'stop';
+      }
+      // No longer running (reaped, or ended elsewhere): another attempt may own it now.
+      if (beat.error.kind === 'conflict' || beat.error.kind === 'not_found') {
+        stopped = 'lost';
+        return 'stop';
+      }
+      // D1 hiccup: keep going; the next page tries again and the reaper's limit is minutes.
+      jobLog.warn('jobs.heartbeat_failed', { error_kind: beat.error.kind });
+      return undefined;
+    };
+
+    const fetched = await ace.fetchTimeseries(
+      { site: job.site, points: request.data.points, startMs: request.data.start, endMs: request.data.end },
+      { token: serviceToken, onPage },
+    );
+
+    const stop: 'cancel' | 'lost' | null = stopped;
+    if (stop === 'cancel') return confirmCancel(job, jobLog);
+    if (stop === 'lost') {
+      jobLog.warn('jobs.lost', {});
+      return ACK;
+    }
+    if (!fetched.ok) return failed(job, fetched.error, jobLog);
+    if (!fetched.value.complete) {
+      return failed(job, { kind: 'upstream_error', message: 'the fetch ended early' }, jobLog);
+    }
+
+    let uploaded: UploadResult;
+    try {
+      uploaded = await writeResult(job, fetched.value);
+    } catch (e) {
+      jobLog.error('jobs.result_upload_failed', describeError(e));
+      return failed(
+        job,
+        { kind: 'unavailable', message: 'the result store is unavailable', dependency: 'r2' },
+        jobLog,
+      );
+    }
+    const samples = fetched.value.series.reduce((n, s) => n + s.t.length, 0);
+    const done = await store.succeed(job.id, {
+      key: resultKey(job.id),
+      bytes: uploaded.bytes,
+      samples,
+      expiresAt: clock.now() + resultTtlMs,
+    });
+    if (done.ok) {
+      jobLog.info('jobs.succeeded', { samples, bytes: uploaded.bytes, parts: uploaded.parts });
+      return ACK;
+    }
+    // A cancel requested after the last page wins: a cancelled job never becomes succeeded.
+    await bucket.delete(resultKey(job.id)).catch(() => undefined);
+    if (done.error.kind === 'conflict') return confirmCancel(job, jobLog);
+    jobLog.error('jobs.succeed_unrecorded', { error: describeStoreError(done.error) });
+    if (done.error.kind === 'db_error' || done.error.kind === 'db_timeout') {
+      return failed(job, done.error, jobLog);
+    }
+    return ACK;
+  };
+
+  const confirmCancel = async (job: Job, jobLog: Logger): Promise<Decision> => {
+    const cancelled = await store.confirmCancel(job.id);
+    if (cancelled.ok) jobLog.info('jobs.cancelled', {});
+    else jobLog.error('jobs.cancel_unrecorded', { error: describeStoreError(cancelled.error) });
+    return ACK;
+  };
+
+  const handleJobMessage = async (queue: string, message: Message<unknown>): Promise<Decision> => {
+    const verified = await verifyMessage(message.body, signingKey, clock.now());
+    if (!verified.ok) {
+      return reject(
+        queue,
+        message.body,
+        verified.reason,
+        verified.reason === 'malformed' ? null : claimedJobId(message.body),
+      );
+    }
+    const jobId = verified.message.job_id;
+    const jobLog = log.with({ job_id: jobId, queue, message_id: message.id, delivery: message.attempts });
+    const claimed = await store.claim(jobId);
+    if (!claimed.ok) {
+      const e = claimed.error;
+      if (e.kind === 'not_found') return reject(queue, message.body, 'unknown_job', jobId);
+      if (e.kind === 'db_error' || e.kind === 'db_timeout') {
+        jobLog.warn('jobs.claim_failed', { error_kind: e.kind });
+        return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
+      }
+      // Already running, finished or cancelled elsewhere: a duplicate delivery never runs twice.
+      jobLog.info('jobs.duplicate_delivery', { refusal: describeStoreError(e) });
+      return ACK;
+    }
+    const job = claimed.value;
+    jobLog.info('jobs.claimed', { attempts: job.attempts, priority: job.priority });
+    return runJob(job, jobLog.with({ priority: job.priority }));
+  };
+
+  const handleDeadLetter = async (queue: string, message: Message<unknown>): Promise<Decision> => {
+    // Staleness does not matter here: a message reaches the DLQ late by design.
+    const at = claimedIssuedAt(message.body) ?? clock.now();
+    const verified = await verifyMessage(message.body, signingKey, at);
+    if (!verified.ok) {
+      return reject(
+        queue,
+        message.body,
+        verified.reason,
+        verified.reason === 'malformed' ? null : claimedJobId(message.body),
+      );
+    }
+    const jobId = verified.message.job_id;
+    const jobLog = log.with({ job_id: jobId, queue, message_id: message.id });
+    const dead = await store.markDead(jobId, {
+      code: RETRIES_EXHAUSTED,
+      message: 'the job failed transiently more times than its queue allows',
+      queue,
+    });
+    if (dead.ok) {
+      jobLog.error('jobs.dead', { attempts: dead.value.attempts });
+      return ACK;
+    }
+    const e = dead.error;
+    if (e.kind === 'not_found') return reject(queue, message.body, 'unknown_job', jobId);
+    if (e.kind === 'db_error' || e.kind === 'db_timeout') {
+      jobLog.warn('jobs.mark_dead_failed', { error_kind: e.kind });
+      return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
+    }
+    // Already terminal (it succeeded, failed or was cancelled after all): nothing to bury.
+    jobLog.info('jobs.dead_letter_ignored', { refusal: describeStoreError(e) });
+    return ACK;
+  };
+
+  const handleOne = async (queue: string, message: Message<unknown>): Promise<void> => {
+    let decision: Decision;
+    try {
+      decision = isDeadLetterQueue(queue)
+        ? await handleDeadLetter(queue, message)
+        : await handleJobMessage(queue, message);
+    } catch (e) {
+      // A bug (or a binding throwing): this message only is redelivered later; the others stand.
+      log.error('jobs.message_crashed', { queue, message_id: message.id, ...describeError(e) });
+      decision = { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
+    }
+    if (decision.ack) message.ack();
+    else message.retry({ delaySeconds: decision.delaySeconds });
+  };
+
+  return {
+    async handleBatch(batch) {
+      // Sequential: a batch is small (max_batch_size ≤ 10) and each job already fetches in parallel.
+      for (const message of batch.messages) await handleOne(batch.queue, message);
+    },
+  };
+}
