@@ -17,6 +17,8 @@ export default defineConfig({
           TEST_MIGRATIONS: migrations,
           QUEUE_SIGNING_KEY: 'spec-queue-signing-key',
           ADMIN_TOKEN: 'spec-admin-token',
+          // The ACE token of the service account jobs and warming fetch with.
+          ACE_SERVICE_TOKEN: 'spec-service-token',
           ACE_BASE_URL: 'https://ace.test/api',
           CORS_ORIGINS: 'https://dashboard.example',
         },

@@ -28,6 +28,12 @@ export default {
     return app.fetch(request, { services }, ctx);
   },
 
+  async queue(batch, env, ctx): Promise<void> {
+    // One handler for the job queues and their DLQ: the consumer tells them apart by batch.queue
+    // and decides per message (ack, or retry with its own delay).
+    await createServices(env, ctx).jobConsumer.handleBatch(batch);
+  },
+
   async scheduled(controller, env, ctx): Promise<void> {
     await runScheduled(controller.cron, createServices(env, ctx));
   },

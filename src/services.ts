@@ -11,6 +11,8 @@ import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts'
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
+import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
+import { createJobStore, type JobStore } from './jobs/store.ts';
 import {
   aceCheckWithBreaker,
   createAceReachabilityProbe,
@@ -44,6 +46,10 @@ export interface Services {
   eviction: CacheEviction;
   /** Records hot point sets and warms them from cron. */
   warming: CacheWarming;
+  /** queue_jobs in D1: atomic, conditional state transitions. */
+  jobStore: JobStore;
+  /** The queue() handler's per-message logic (job queues and the DLQ). */
+  jobConsumer: JobConsumer;
   /** Schedules work that may outlive the response (ctx.waitUntil). */
   defer(promise: Promise<unknown>): void;
 }
@@ -133,6 +139,18 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   });
 
   const warming = createCacheWarming({ db, timeseries, clock, log, serviceToken: config.aceServiceToken });
+  const jobStore = createJobStore({ db, clock, ids });
+  const jobConsumer = createJobConsumer({
+    store: jobStore,
+    ace,
+    bucket: env.CACHE,
+    signingKey: config.queueSigningKey,
+    serviceToken: config.aceServiceToken,
+    clock,
+    log,
+    resultTtlMs: config.resultTtlMs,
+    random: Math.random,
+  });
 
   return {
     config,
@@ -146,6 +164,8 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     timeseries,
     eviction,
     warming,
+    jobStore,
+    jobConsumer,
     health: createHealthChecker({
       db: env.DB,
       bucket: env.CACHE,

@@ -2,7 +2,7 @@
 // JOBS_HIGH), each behind a recording wrapper that can make send throw: row first, a signed
 // message to the priority's queue, no second message for an identical job, enqueue_failed on error.
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { verifyMessage } from '../../src/jobs/messages.ts';
@@ -20,6 +20,20 @@ interface RecordingQueue {
   failing: boolean;
 }
 
+/** Every message really sent by this file: the Worker's queue() handler receives them too. */
+const allSent: unknown[] = [];
+
+// The real local queue delivers these messages to the Worker's queue() handler, which refuses them
+// (signed with this file's key, dated T0) and records a rejection. Wait for that before the file's
+// runtime is torn down, so no delivery is still logging when vitest closes it.
+afterAll(async () => {
+  for (let i = 0; i < 150; i++) {
+    const row = await env.DB.prepare('SELECT count(*) AS n FROM queue_rejections').first<{ n: number }>();
+    if ((row?.n ?? 0) >= allSent.length) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}, 30_000);
+
 function recording(real: Queue): RecordingQueue {
   const state: RecordingQueue = { queue: real, sent: [], failing: false };
   state.queue = new Proxy(real, {
@@ -29,6 +43,7 @@ function recording(real: Queue): RecordingQueue {
           if (state.failing) throw new Error('injected queue fault');
           const response = await target.send(body, options);
           state.sent.push(body);
+          allSent.push(body);
           return response;
         };
       }
