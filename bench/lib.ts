@@ -1,0 +1,87 @@
+// Shared measuring helpers: a tinybench wrapper that returns the median time per call, and the
+// result record every suite emits. Times are only ever compared as ratios within one run.
+import { Bench } from 'tinybench';
+
+/** One measured figure. `kind` says how the gate may compare it. */
+export interface Metric {
+  /** Stable id, e.g. `encoding.large.msgpack-columns.encode_ns_per_sample`. */
+  id: string;
+  value: number;
+  unit: string;
+  /** bytes: deterministic, must not grow > 1%; ratio: same-run CPU ratio; info: reported only. */
+  kind: 'bytes' | 'ratio' | 'info';
+}
+
+export interface TimedTask {
+  name: string;
+  fn: () => unknown;
+}
+
+export interface TimeOptions {
+  /** Time budget per task in ms (tinybench `time`). */
+  timeMs: number;
+  /** Minimum iterations per task. */
+  iterations: number;
+  /** Independent tinybench runs (task order reversed on every other one); default 3. */
+  rounds?: number;
+  /** Full GC before each iteration (only for calls of several ms: a GC costs ~10–50 ms). */
+  gcEachIteration?: boolean;
+}
+
+// With `node --expose-gc` a full collection runs before every iteration (untimed), so one task's
+// garbage is not collected on the next task's clock: the main source of noise in the ratios.
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/**
+ * Runs the tasks sequentially with tinybench in several rounds; returns, per task, the smallest of
+ * the rounds' medians (ms per call). Noise on a shared machine only ever adds time, so the minimum
+ * of medians is the most repeatable figure of the code itself.
+ */
+export async function medianMs(tasks: readonly TimedTask[], opts: TimeOptions): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const rounds = opts.rounds ?? 3;
+  for (let round = 0; round < rounds; round++) {
+    const bench = new Bench({
+      time: opts.timeMs,
+      iterations: opts.iterations,
+      warmupTime: Math.min(100, opts.timeMs),
+      warmupIterations: 2,
+      throws: true,
+    });
+    const ordered = round % 2 === 0 ? tasks : [...tasks].reverse();
+    for (const t of ordered)
+      bench.add(t.name, t.fn, gc && opts.gcEachIteration ? { beforeEach: () => gc() } : {});
+    await bench.run();
+    for (const task of bench.tasks) {
+      const r = task.result;
+      if (r.state !== 'completed') throw new Error(`bench task ${task.name}: ${r.state}`);
+      const prev = out.get(task.name);
+      out.set(task.name, prev === undefined ? r.latency.p50 : Math.min(prev, r.latency.p50));
+    }
+  }
+  return out;
+}
+
+/** The median of a map entry, failing loudly on a missing name. */
+export function get(m: Map<string, number>, name: string): number {
+  const v = m.get(name);
+  if (v === undefined) throw new Error(`no measurement named ${name}`);
+  return v;
+}
+
+/** Deliberate slowdowns for proving the gate can fail: BENCH_SLOW=name[,name] (see bench/README.md). */
+export function slowed(name: string): boolean {
+  return (process.env.BENCH_SLOW ?? '').split(',').includes(name);
+}
+
+/**
+ * Imports a src module without letting tsc follow it: src/encoding/gzip.ts and src/jobs/messages.ts
+ * do not type-check under tsconfig.node.json (Node's DOM stream/BufferSource typings are stricter
+ * than workers-types), so a static import would break `tsc -p tsconfig.node.json`. The module is
+ * the real one at run time; `T` is the subset of its exports the bench uses. Replace with static
+ * imports once those files type-check under both configs.
+ */
+export async function importUnchecked<T>(relativeToRepo: string): Promise<T> {
+  const url = new URL(`../${relativeToRepo}`, import.meta.url).href;
+  return (await import(url)) as T;
+}

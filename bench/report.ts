@@ -1,0 +1,98 @@
+// Writes a run's results: JSON (what the gate reads), a Markdown report and an SVG bar chart.
+
+import type { Metric } from './lib.ts';
+import type { EncodingRow } from './suites/encoding.ts';
+import type { HotPathRow } from './suites/hot-paths.ts';
+
+export interface RunResult {
+  date: string;
+  node: string;
+  cpus: number;
+  datasets: { name: string; points: number; days: number; samples: number }[];
+  encoding: EncodingRow[];
+  hotPaths: HotPathRow[];
+  metrics: Metric[];
+}
+
+const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
+
+export function toMarkdown(r: RunResult): string {
+  const lines: string[] = [
+    `# Benchmark report`,
+    '',
+    `${r.date} · Node ${r.node} · ${r.cpus} CPUs · CPU times are medians of tinybench samples; only ratios are gated.`,
+    '',
+    '## Datasets',
+    '',
+    '| dataset | points × days | finite samples |',
+    '|---|---|---:|',
+    ...r.datasets.map(
+      (d) => `| ${d.name} | ${d.points} × ${d.days} | ${d.samples.toLocaleString('en-US')} |`,
+    ),
+    '',
+    '## Encodings (per sample; sizes also as a ratio to ACE’s own row JSON)',
+    '',
+    '| dataset | variant | encode ns | decode ns | gzip ns | raw B | gzip B | brotli B | raw/ACE | gzip/ACE | brotli/ACE |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...r.encoding.map(
+      (e) =>
+        `| ${e.dataset} | ${e.variant} | ${f(e.encodeNsPerSample, 0)} | ${f(e.decodeNsPerSample, 0)} | ${f(e.gzipNsPerSample, 0)} | ${f(e.rawBytesPerSample)} | ${f(e.gzipBytesPerSample)} | ${f(e.brotliBytesPerSample)} | ${f(e.rawVsAce, 3)} | ${f(e.gzipVsAce, 3)} | ${f(e.brotliVsAce, 3)} |`,
+    ),
+    '',
+    '## Hot paths',
+    '',
+    '| path | median µs | note |',
+    '|---|---:|---|',
+    ...r.hotPaths.map((h) => `| ${h.name} | ${f(h.us, 1)} | ${h.note} |`),
+    '',
+    '## Gated ratios (same run)',
+    '',
+    '| id | value |',
+    '|---|---:|',
+    ...r.metrics.filter((m) => m.kind === 'ratio').map((m) => `| ${m.id} | ${f(m.value, 3)} |`),
+    '',
+    '![bytes and CPU per sample](latest.svg)',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/** Two horizontal bar charts for the large dataset: gzip bytes/sample and encode ns/sample. */
+export function toSvg(r: RunResult): string {
+  const ds = r.datasets.at(-1)?.name ?? 'large';
+  const rows = r.encoding.filter((e) => e.dataset === ds);
+  const width = 760;
+  const barH = 18;
+  const labelW = 170;
+  const chartW = (width - labelW - 80) / 2;
+  const panel = (x0: number, title: string, pick: (e: EncodingRow) => number, unit: string) => {
+    const vals = rows.map(pick).map((v) => (Number.isFinite(v) ? v : 0));
+    const max = Math.max(...vals, 1e-9);
+    const parts = [`<text x="${x0}" y="20" font-weight="bold">${title}</text>`];
+    vals.forEach((_v, i) => {
+      const y = 34 + i * (barH + 6);
+      const w = ((vals[i] ?? 0) / max) * (chartW - 60);
+      parts.push(
+        `<rect x="${x0}" y="${y}" width="${w.toFixed(1)}" height="${barH}" fill="${i % 2 ? '#4a7bd0' : '#2d5aa8'}"/>`,
+        `<text x="${(x0 + w + 4).toFixed(1)}" y="${y + 13}">${f(vals[i] ?? 0, unit === 'B' ? 2 : 0)} ${unit}</text>`,
+      );
+    });
+    return parts.join('');
+  };
+  const labels = rows
+    .map(
+      (e, i) =>
+        `<text x="${labelW - 6}" y="${34 + i * (barH + 6) + 13}" text-anchor="end">${e.variant}</text>`,
+    )
+    .join('');
+  const height = 44 + rows.length * (barH + 6);
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    labels,
+    panel(labelW, `gzip bytes / sample (${ds})`, (e) => e.gzipBytesPerSample, 'B'),
+    panel(labelW + chartW + 40, `encode ns / sample (${ds})`, (e) => e.encodeNsPerSample, 'ns'),
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,54 @@
+// `npm run bench`: builds the datasets, runs the suites and writes bench/results/latest.{json,md,svg}.
+// Flags: --out <file.json> writes the JSON elsewhere too (the noise measurement uses it).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildDataset } from './datasets.ts';
+import { type RunResult, toMarkdown, toSvg } from './report.ts';
+import { runEncoding } from './suites/encoding.ts';
+import { runHotPaths } from './suites/hot-paths.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Runs every suite once and returns the result (no files written). */
+export async function runAll(log: (line: string) => void = () => {}): Promise<RunResult> {
+  const datasets = (['small', 'medium', 'large'] as const).map((n) => {
+    const d = buildDataset(n);
+    log(`dataset ${n}: ${d.samples} samples`);
+    return d;
+  });
+  const enc = await runEncoding(datasets);
+  log('encoding done');
+  const hot = await runHotPaths();
+  log('hot paths done');
+  return {
+    date: new Date().toISOString(),
+    node: process.versions.node,
+    cpus: availableParallelism(),
+    datasets: datasets.map(({ name, points, days, samples }) => ({ name, points, days, samples })),
+    encoding: enc.rows,
+    hotPaths: hot.rows,
+    metrics: [...enc.metrics, ...hot.metrics],
+  };
+}
+
+/** Writes latest.json, latest.md and latest.svg under bench/results. */
+export function writeResults(result: RunResult): void {
+  const dir = join(here, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeFileSync(join(dir, 'latest.md'), toMarkdown(result));
+  writeFileSync(join(dir, 'latest.svg'), toSvg(result));
+}
+
+if (import.meta.main) {
+  const t0 = performance.now();
+  const result = await runAll((l) => console.error(l));
+  writeResults(result);
+  const i = process.argv.indexOf('--out');
+  const out = i >= 0 ? process.argv[i + 1] : undefined;
+  if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+  console.log(toMarkdown(result));
+  console.error(`bench took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
