@@ -284,17 +284,22 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     return ACK;
   };
 
+  // Verification comes before anything else on both kinds of queue; a refusal is recorded and acked.
+  const verifyOrReject = async (
+    queue: string,
+    message: Message<unknown>,
+    nowMs: number,
+  ): Promise<{ jobId: string } | { decision: Decision }> => {
+    const verified = await verifyMessage(message.body, signingKey, nowMs);
+    if (verified.ok) return { jobId: verified.message.job_id };
+    const claimed = verified.reason === 'malformed' ? null : claimedJobId(message.body);
+    return { decision: await reject(queue, message.body, verified.reason, claimed) };
+  };
+
   const handleJobMessage = async (queue: string, message: Message<unknown>): Promise<Decision> => {
-    const verified = await verifyMessage(message.body, signingKey, clock.now());
-    if (!verified.ok) {
-      return reject(
-        queue,
-        message.body,
-        verified.reason,
-        verified.reason === 'malformed' ? null : claimedJobId(message.body),
-      );
-    }
-    const jobId = verified.message.job_id;
+    const verified = await verifyOrReject(queue, message, clock.now());
+    if ('decision' in verified) return verified.decision;
+    const { jobId } = verified;
     const jobLog = log.with({ job_id: jobId, queue, message_id: message.id, delivery: message.attempts });
     const claimed = await store.claim(jobId);
     if (!claimed.ok) {
@@ -315,17 +320,9 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
 
   const handleDeadLetter = async (queue: string, message: Message<unknown>): Promise<Decision> => {
     // Staleness does not matter here: a message reaches the DLQ late by design.
-    const at = claimedIssuedAt(message.body) ?? clock.now();
-    const verified = await verifyMessage(message.body, signingKey, at);
-    if (!verified.ok) {
-      return reject(
-        queue,
-        message.body,
-        verified.reason,
-        verified.reason === 'malformed' ? null : claimedJobId(message.body),
-      );
-    }
-    const jobId = verified.message.job_id;
+    const verified = await verifyOrReject(queue, message, claimedIssuedAt(message.body) ?? clock.now());
+    if ('decision' in verified) return verified.decision;
+    const { jobId } = verified;
     const jobLog = log.with({ job_id: jobId, queue, message_id: message.id });
     const dead = await store.markDead(jobId, {
       code: RETRIES_EXHAUSTED,
