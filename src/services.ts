@@ -13,6 +13,7 @@ import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
 import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
 import { createJobStore, type JobStore } from './jobs/store.ts';
+import { createJobSubmitter, type JobSubmitter } from './jobs/submit.ts';
 import {
   aceCheckWithBreaker,
   createAceReachabilityProbe,
@@ -50,6 +51,8 @@ export interface Services {
   jobStore: JobStore;
   /** The queue() handler's per-message logic (job queues and the DLQ). */
   jobConsumer: JobConsumer;
+  /** Writes a job row, then sends its signed message to the priority's queue; DLQ replay. */
+  jobSubmitter: JobSubmitter;
   /** Schedules work that may outlive the response (ctx.waitUntil). */
   defer(promise: Promise<unknown>): void;
 }
@@ -152,6 +155,14 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     random: Math.random,
   });
 
+  const jobSubmitter = createJobSubmitter({
+    store: jobStore,
+    queues: { normal: env.JOBS, high: env.JOBS_HIGH },
+    signingKey: config.queueSigningKey,
+    clock,
+    log,
+  });
+
   return {
     config,
     clock,
@@ -166,6 +177,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     warming,
     jobStore,
     jobConsumer,
+    jobSubmitter,
     health: createHealthChecker({
       db: env.DB,
       bucket: env.CACHE,
