@@ -74,14 +74,61 @@ export function slowed(name: string): boolean {
   return (process.env.BENCH_SLOW ?? '').split(',').includes(name);
 }
 
+/** CPU time of this thread in ms (user + system): time the scheduler gave to other processes is not in it. */
+export function threadCpuMs(): number {
+  const u = process.threadCpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export interface PairedRatio {
+  /** Median over pairs of cpu(a) / cpu(b). */
+  ratio: number;
+  /** Median CPU ms per call of each side. */
+  aMs: number;
+  bMs: number;
+  pairs: number;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((x, y) => x - y);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+};
+
 /**
- * Imports a src module without letting tsc follow it: src/encoding/gzip.ts and src/jobs/messages.ts
- * do not type-check under tsconfig.node.json (Node's DOM stream/BufferSource typings are stricter
- * than workers-types), so a static import would break `tsc -p tsconfig.node.json`. The module is
- * the real one at run time; `T` is the subset of its exports the bench uses. Replace with static
- * imports once those files type-check under both configs.
+ * The gate's CPU statistic: a / b measured as interleaved pairs (a b, then b a, alternating, so a
+ * slow drift hits both sides alike) in this thread's CPU time (so a busy machine's descheduling
+ * is not counted), with a full GC before every call (so no call pays for another's garbage), and
+ * the median of the per-pair ratios (so an outlier pair does not move it). For calls of a few ms
+ * or more: thread CPU time is read with µs precision.
  */
-export async function importUnchecked<T>(relativeToRepo: string): Promise<T> {
-  const url = new URL(`../${relativeToRepo}`, import.meta.url).href;
-  return (await import(url)) as T;
+export function pairedRatio(a: () => unknown, b: () => unknown, pairs = 15): PairedRatio {
+  const once = (fn: () => unknown): number => {
+    gc?.();
+    const t0 = threadCpuMs();
+    fn();
+    return threadCpuMs() - t0;
+  };
+  for (let i = 0; i < 2; i++) {
+    once(a);
+    once(b);
+  }
+  const ratios: number[] = [];
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < pairs; i++) {
+    let ta: number;
+    let tb: number;
+    if (i % 2 === 0) {
+      ta = once(a);
+      tb = once(b);
+    } else {
+      tb = once(b);
+      ta = once(a);
+    }
+    as.push(ta);
+    bs.push(tb);
+    ratios.push(ta / tb);
+  }
+  return { ratio: median(ratios), aMs: median(as), bMs: median(bs), pairs };
 }

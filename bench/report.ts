@@ -1,6 +1,7 @@
 // Writes a run's results: JSON (what the gate reads), a Markdown report and an SVG bar chart.
 
 import type { Metric } from './lib.ts';
+import { type DirectPathRow, type MemoryRow, STAGES, WORKER_MEMORY } from './suites/direct-path.ts';
 import type { EncodingRow } from './suites/encoding.ts';
 import type { HotPathRow } from './suites/hot-paths.ts';
 
@@ -11,7 +12,33 @@ export interface RunResult {
   datasets: { name: string; points: number; days: number; samples: number }[];
   encoding: EncodingRow[];
   hotPaths: HotPathRow[];
+  /** Absent from the gate's runs (it skips the suite). */
+  directPath?: DirectPathRow[];
+  memory?: MemoryRow[];
   metrics: Metric[];
+}
+
+const mb = (b: number) => (b / 1e6).toFixed(1);
+
+function directSection(r: RunResult): string[] {
+  if (!r.directPath || !r.memory) return [];
+  return [
+    '## Direct path (ACE pages → parse → day chunks → response) and memory',
+    '',
+    `Live memory = heap used + ArrayBuffers after a full GC, above the run's start; the Worker's limit is ${mb(WORKER_MEMORY)} MB per isolate. CPU is process CPU time (user + system, all threads; minimum of 2 runs), only at the largest size.`,
+    '',
+    `| size | variant | samples | ns/sample | ${STAGES.join(' | ')} | peak MB | peak B/sample | peak at | body B/sample |`,
+    `|---|---|---:|---:|${STAGES.map(() => '---:').join('|')}|---:|---:|---|---:|`,
+    ...r.directPath.map(
+      (d) =>
+        `| ${d.size} | ${d.variant} | ${d.samples.toLocaleString('en-US')} | ${f(d.nsPerSample, 0)} | ${STAGES.map((s) => f(d.stageNsPerSample[s], 0)).join(' | ')} | ${mb(d.peakBytes)} | ${f(d.peakBytes / d.samples, 0)} | ${d.peakStage} | ${f(d.responseBytesPerSample, 1)} |`,
+    ),
+    '',
+    '| memory | MB | note |',
+    '|---|---:|---|',
+    ...r.memory.map((m) => `| ${m.name} | ${mb(m.bytes)} | ${m.note} |`),
+    '',
+  ];
 }
 
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
@@ -45,6 +72,7 @@ export function toMarkdown(r: RunResult): string {
     '|---|---:|---|',
     ...r.hotPaths.map((h) => `| ${h.name} | ${f(h.us, 1)} | ${h.note} |`),
     '',
+    ...directSection(r),
     '## Gated ratios (same run)',
     '',
     '| id | value |',

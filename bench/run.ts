@@ -1,27 +1,38 @@
 // `npm run bench`: builds the datasets, runs the suites and writes bench/results/latest.{json,md,svg}.
-// Flags: --out <file.json> writes the JSON elsewhere too (the noise measurement uses it).
+// Flags: --out <file.json> writes the JSON elsewhere too (the noise measurement uses it);
+//        --gated-only runs only the suites the gate compares and writes only --out.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDataset } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
+import { runDirectPath } from './suites/direct-path.ts';
 import { runEncoding } from './suites/encoding.ts';
 import { runHotPaths } from './suites/hot-paths.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** Runs every suite once and returns the result (no files written). */
-export async function runAll(log: (line: string) => void = () => {}): Promise<RunResult> {
+/**
+ * Runs the suites once and returns the result (no files written). `gatedOnly` (the gate's run)
+ * measures only what the gate compares: byte counts and the paired CPU ratios, without the
+ * tinybench timings (reported only) and without the direct-path and memory suite.
+ */
+export async function runAll(
+  log: (line: string) => void = () => {},
+  { gatedOnly }: { gatedOnly: boolean } = { gatedOnly: false },
+): Promise<RunResult> {
   const datasets = (['small', 'medium', 'large'] as const).map((n) => {
     const d = buildDataset(n);
     log(`dataset ${n}: ${d.samples} samples`);
     return d;
   });
-  const enc = await runEncoding(datasets);
+  const enc = await runEncoding(datasets, { timings: !gatedOnly });
   log('encoding done');
-  const hot = await runHotPaths();
+  const hot = await runHotPaths({ timings: !gatedOnly });
   log('hot paths done');
+  const direct = gatedOnly ? null : await runDirectPath();
+  if (direct) log('direct path and memory done');
   return {
     date: new Date().toISOString(),
     node: process.versions.node,
@@ -29,7 +40,8 @@ export async function runAll(log: (line: string) => void = () => {}): Promise<Ru
     datasets: datasets.map(({ name, points, days, samples }) => ({ name, points, days, samples })),
     encoding: enc.rows,
     hotPaths: hot.rows,
-    metrics: [...enc.metrics, ...hot.metrics],
+    ...(direct ? { directPath: direct.rows, memory: direct.memory } : {}),
+    metrics: [...enc.metrics, ...hot.metrics, ...(direct?.metrics ?? [])],
   };
 }
 
@@ -44,8 +56,10 @@ export function writeResults(result: RunResult): void {
 
 if (import.meta.main) {
   const t0 = performance.now();
-  const result = await runAll((l) => console.error(l));
-  writeResults(result);
+  // --gated-only: only what the gate compares, as the gate measures it (the noise runs use it).
+  const gatedOnly = process.argv.includes('--gated-only');
+  const result = await runAll((l) => console.error(l), { gatedOnly });
+  if (!gatedOnly) writeResults(result);
   const i = process.argv.indexOf('--out');
   const out = i >= 0 ? process.argv[i + 1] : undefined;
   if (out) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);

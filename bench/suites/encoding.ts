@@ -5,14 +5,11 @@
 import { brotliCompressSync, constants } from 'node:zlib';
 import { decodeChunk, encodeChunk } from '../../src/cache/chunk-codec.ts';
 import { decode, encode, type Format } from '../../src/encoding/codec.ts';
+import { gzip } from '../../src/encoding/gzip.ts';
 import { type Layout, layOut } from '../../src/encoding/layout.ts';
+import { assertRoundTrip, type CompactSeries, fromCompact, toCompact } from '../compact-layout.ts';
 import type { Dataset } from '../datasets.ts';
-import { get, importUnchecked, type Metric, medianMs, slowed, type TimedTask } from '../lib.ts';
-
-// src/encoding/gzip.ts (see importUnchecked for why it is not a static import).
-const { gzip } = await importUnchecked<{ gzip(bytes: Uint8Array): Promise<Uint8Array> }>(
-  'src/encoding/gzip.ts',
-);
+import { type Metric, medianMs, pairedRatio, slowed, type TimedTask } from '../lib.ts';
 
 /** Brotli quality for the reference sizes: 5 (≈ what CDNs use on the fly; 11 takes minutes on `large`). */
 export const BROTLI_QUALITY = 5;
@@ -33,19 +30,33 @@ export interface EncodingRow {
   brotliVsAce: number;
 }
 
-const VARIANTS: readonly { variant: string; format: Format; layout: Layout }[] = [
+/** `compact` is the trial layout of bench/compact-layout.ts (delta times, scaled-integer value deltas). */
+type BenchLayout = Layout | 'compact';
+
+const VARIANTS: readonly { variant: string; format: Format; layout: BenchLayout }[] = [
   { variant: 'json-rows', format: 'json', layout: 'rows' },
   { variant: 'json-columns', format: 'json', layout: 'columns' },
   { variant: 'msgpack-rows', format: 'msgpack', layout: 'rows' },
   { variant: 'msgpack-columns', format: 'msgpack', layout: 'columns' },
+  { variant: 'json-compact', format: 'json', layout: 'compact' },
+  { variant: 'msgpack-compact', format: 'msgpack', layout: 'compact' },
 ];
+
+const lay = (series: Dataset['series'], layout: BenchLayout): unknown =>
+  layout === 'compact' ? series.map(toCompact) : layOut(series, layout);
+
+/** Decoding as a client would: the bytes, then (for the trial) back to columns. */
+function decoder(bytes: Uint8Array, format: Format, layout: BenchLayout): () => unknown {
+  if (layout !== 'compact') return () => decode(bytes, format);
+  return () => (decode(bytes, format) as CompactSeries[]).map(fromCompact);
+}
 
 const brotli = (bytes: Uint8Array) =>
   brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY } }).byteLength;
 
 /** The encoder as the Worker runs it (lay out, then encode); BENCH_SLOW=<variant>-encode runs it twice. */
-function encoder(ds: Dataset, format: Format, layout: Layout, variant: string): () => Uint8Array {
-  const once = () => encode(layOut(ds.series, layout), format);
+function encoder(ds: Dataset, format: Format, layout: BenchLayout, variant: string): () => Uint8Array {
+  const once = () => encode(lay(ds.series, layout), format);
   if (!slowed(`${variant}-encode`)) return once;
   return () => {
     once();
@@ -53,8 +64,13 @@ function encoder(ds: Dataset, format: Format, layout: Layout, variant: string): 
   };
 }
 
+/**
+ * `timings: false` (the gate) skips the tinybench timings, which are reported only: the gate needs
+ * the bytes and the paired ratios, and gets them in a fraction of the time.
+ */
 export async function runEncoding(
   datasets: readonly Dataset[],
+  { timings }: { timings: boolean } = { timings: true },
 ): Promise<{ rows: EncodingRow[]; metrics: Metric[] }> {
   const rows: EncodingRow[] = [];
   const metrics: Metric[] = [];
@@ -71,12 +87,13 @@ export async function runEncoding(
         : { timeMs: 100, iterations: 8, gcEachIteration: false };
     const tasks: TimedTask[] = [];
     const bytesOf = new Map<string, Uint8Array>();
+    assertRoundTrip(ds.series);
     for (const { variant, format, layout } of VARIANTS) {
       const enc = encoder(ds, format, layout, variant);
       const bytes = enc();
       bytesOf.set(variant, bytes);
       tasks.push({ name: `${variant}:encode`, fn: enc });
-      tasks.push({ name: `${variant}:decode`, fn: () => decode(bytes, format) });
+      tasks.push({ name: `${variant}:decode`, fn: decoder(bytes, format, layout) });
       tasks.push({ name: `${variant}:gzip`, fn: () => gzip(bytes) });
     }
     const chunk = encodeChunk(ds.series);
@@ -84,7 +101,8 @@ export async function runEncoding(
     tasks.push({ name: 'chunk-f64:encode', fn: () => encodeChunk(ds.series) });
     tasks.push({ name: 'chunk-f64:decode', fn: () => decodeChunk(chunk) });
     tasks.push({ name: 'chunk-f64:gzip', fn: () => gzip(chunk) });
-    const ms = await medianMs(tasks, opts);
+    const ms = timings ? await medianMs(tasks, opts) : new Map<string, number>();
+    const at = (name: string) => ms.get(name) ?? Number.NaN;
 
     for (const [variant, bytes] of bytesOf) {
       const gz = (await gzip(bytes)).byteLength;
@@ -93,9 +111,9 @@ export async function runEncoding(
         dataset: ds.name,
         variant,
         samples: n,
-        encodeNsPerSample: (get(ms, `${variant}:encode`) * 1e6) / n,
-        decodeNsPerSample: (get(ms, `${variant}:decode`) * 1e6) / n,
-        gzipNsPerSample: (get(ms, `${variant}:gzip`) * 1e6) / n,
+        encodeNsPerSample: (at(`${variant}:encode`) * 1e6) / n,
+        decodeNsPerSample: (at(`${variant}:decode`) * 1e6) / n,
+        gzipNsPerSample: (at(`${variant}:gzip`) * 1e6) / n,
         rawBytesPerSample: perSample(bytes.byteLength),
         gzipBytesPerSample: perSample(gz),
         brotliBytesPerSample: perSample(br),
@@ -131,26 +149,46 @@ export async function runEncoding(
       { id: `encoding.${ds.name}.samples`, value: n, unit: 'samples', kind: 'info' },
       { id: `encoding.${ds.name}.ace.raw_bytes`, value: aceBytes.byteLength, unit: 'B', kind: 'info' },
     );
-    // Same-run CPU ratios: gated on medium only; reported for large (3 iterations per round there,
-    // too noisy to gate: up to 74% between runs); `small` is too short to time stably.
-    const ratioKind = ds.name === 'medium' ? 'ratio' : 'info';
+    // Same-run CPU ratios (the gate's CPU figures): measured as interleaved pairs in thread CPU
+    // time (lib.ts pairedRatio), not from the tinybench medians above; `small` is too short.
     if (ds.name !== 'small') {
+      const fn = new Map(tasks.map((t) => [t.name, t.fn]));
+      const pair = (a: string, b: string) =>
+        pairedRatio(fn.get(a) as () => unknown, fn.get(b) as () => unknown);
       for (const layout of ['rows', 'columns'] as const) {
         for (const op of ['encode', 'decode'] as const) {
           metrics.push({
             id: `encoding.${ds.name}.msgpack-${layout}_over_json-${layout}.${op}`,
-            value: get(ms, `msgpack-${layout}:${op}`) / get(ms, `json-${layout}:${op}`),
+            value: pair(`msgpack-${layout}:${op}`, `json-${layout}:${op}`).ratio,
             unit: '×',
-            kind: ratioKind,
+            kind: 'ratio',
           });
         }
       }
       metrics.push({
         id: `encoding.${ds.name}.json-columns_over_json-rows.encode`,
-        value: get(ms, 'json-columns:encode') / get(ms, 'json-rows:encode'),
+        value: pair('json-columns:encode', 'json-rows:encode').ratio,
         unit: '×',
-        kind: ratioKind,
+        kind: 'ratio',
       });
+      // The compact trial against the API's best (json-columns): reported, not gated (a trial).
+      for (const fmt of ['json', 'msgpack'] as const) {
+        const c = `${fmt}-compact`;
+        metrics.push({
+          id: `encoding.${ds.name}.${c}_over_json-columns.encode`,
+          value: pair(`${c}:encode`, 'json-columns:encode').ratio,
+          unit: '×',
+          kind: 'info',
+        });
+        if (timings)
+          metrics.push({
+            id: `encoding.${ds.name}.${c}_over_json-columns.encode_gzip`,
+            value:
+              (at(`${c}:encode`) + at(`${c}:gzip`)) / (at('json-columns:encode') + at('json-columns:gzip')),
+            unit: '×',
+            kind: 'info',
+          });
+      }
     }
   }
   return { rows, metrics };

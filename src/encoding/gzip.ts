@@ -2,14 +2,22 @@
 // deflate-raw; no brotli — see docs/REVIEW-FINDINGS.md #1). Pure byte-in, byte-out helpers; the
 // HTTP decision of when to compress is http/middleware/gzip.ts.
 
+/**
+ * (De)compression streams as the bytes-in, bytes-out transforms they are. Type-level only: the DOM
+ * lib (Node-side type-check, e.g. the benchmarks) types their writable side as `BufferSource`, which
+ * excludes views of a SharedArrayBuffer and so rejects a `ReadableStream<Uint8Array>`; workers-types
+ * accepts any view. No stream here carries shared memory.
+ */
+type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
+
 /** Compresses a stream with gzip. */
 export function gzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return input.pipeThrough(new CompressionStream('gzip'));
+  return input.pipeThrough(new CompressionStream('gzip') as ByteTransform);
 }
 
 /** Decompresses a gzip stream. */
 export function gunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return input.pipeThrough(new DecompressionStream('gzip'));
+  return input.pipeThrough(new DecompressionStream('gzip') as ByteTransform);
 }
 
 /** Compresses bytes with gzip. */
