@@ -22,7 +22,9 @@ const USAGE = `usage: node load/run.ts [scenario ...] [--smoke] [--list]
   --list          list the scenarios and exit
 env: BASE_URL (loopback http, or an https staging Worker; default: start the local stack),
      LOAD_PORT / LOAD_ACE_PORT (ports of the stack it starts; default 8797 / 8798),
-     ACE_URL (synthetic ACE of a stack already running on loopback), LOAD_ACE_TOKEN`;
+     ACE_URL (synthetic ACE of a stack already running on loopback), LOAD_ACE_TOKEN,
+     LOAD_ACE_TOKENS (comma list of real tokens for staging), LOAD_SITE (default demo-small),
+     LOAD_SEED (fixes the day of the cold windows)`;
 
 function pickScenarios(args: readonly string[]): Scenario[] | string {
   const names: string[] = [];
@@ -43,7 +45,7 @@ function pickScenarios(args: readonly string[]): Scenario[] | string {
 
 const log = (message: string) => console.log(message);
 
-async function runOne(scenario: Scenario, target: LoadTarget): Promise<ScenarioOutcome> {
+async function runOne(scenario: Scenario, target: LoadTarget, stack?: Stack): Promise<ScenarioOutcome> {
   const startedAt = new Date().toISOString();
   const base = {
     scenario: scenario.name,
@@ -52,6 +54,7 @@ async function runOne(scenario: Scenario, target: LoadTarget): Promise<ScenarioO
     startedAt,
     machine: machineInfo(),
   };
+  const reloadsBefore = stack?.reloads() ?? 0;
   try {
     const run = await scenario.run({ target, log });
     const thresholds = evaluateScenario(scenario, run);
@@ -59,6 +62,20 @@ async function runOne(scenario: Scenario, target: LoadTarget): Promise<ScenarioO
       ...run.checks,
       ...run.skipped.map((s) => ({ name: `stream ${s.stream}`, status: 'skip' as const, detail: s.reason })),
     ];
+    if (stack) {
+      // wrangler dev rebuilds the Worker when a watched file changes (and, offline, once when its
+      // Request.cf fetch fails): a run across a rebuild lost the isolate's state (coalescing,
+      // breaker, caches) and may have measured two programs, so it does not count.
+      const reloads = stack.reloads() - reloadsBefore;
+      checks.push({
+        name: 'stack-stable',
+        status: reloads === 0 ? 'pass' : 'fail',
+        detail:
+          reloads === 0
+            ? 'the Worker was not rebuilt during the scenario'
+            : `wrangler dev reloaded the Worker ${reloads} time(s) during the scenario (see stack.log); rerun`,
+      });
+    }
     const passed = thresholds.every((t) => t.passed) && checks.every((c) => c.status !== 'fail');
     return {
       ...base,
@@ -137,7 +154,7 @@ async function main(): Promise<number> {
     const outcomes: ScenarioOutcome[] = [];
     for (const scenario of picked) {
       log(`\nload: scenario ${scenario.name}: ${scenario.summary}`);
-      const outcome = await runOne(scenario, target);
+      const outcome = await runOne(scenario, target, stack);
       writeScenarioJson(outcome);
       outcomes.push(outcome);
       log(`\n${formatOutcome(outcome)}`);

@@ -16,6 +16,11 @@ export interface LoadTarget {
   acePort: number;
   /** The ACE token sent as `Authorization: Bearer`; undefined when none is available. */
   token: string | undefined;
+  /**
+   * Real tokens to spread a staging run over (LOAD_ACE_TOKENS, comma-separated), so one principal's
+   * rate limit does not cap the run; empty locally, where callers are synthetic (callers.ts).
+   */
+  tokens: string[];
 }
 
 export type TargetResult = { ok: true; target: LoadTarget } | { ok: false; message: string };
@@ -57,7 +62,7 @@ function parseOrigin(raw: string, name: string): URL | string {
 
 /**
  * Resolves the target from environment variables: BASE_URL, ACE_URL, LOAD_PORT, LOAD_ACE_PORT,
- * LOAD_ACE_TOKEN. Refuses plain-http targets off loopback, and any synthetic-ACE URL off loopback
+ * LOAD_ACE_TOKEN, LOAD_ACE_TOKENS. Refuses plain-http targets off loopback, and any synthetic-ACE URL off loopback
  * (the real ACE is never a load target).
  */
 export function resolveTarget(env: Record<string, string | undefined>): TargetResult {
@@ -66,6 +71,10 @@ export function resolveTarget(env: Record<string, string | undefined>): TargetRe
   if (typeof apiPort === 'string') return { ok: false, message: apiPort };
   if (typeof acePort === 'string') return { ok: false, message: acePort };
   const token = env.LOAD_ACE_TOKEN || undefined;
+  const tokens = (env.LOAD_ACE_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
 
   const rawBase = env.BASE_URL?.trim();
   if (!rawBase) {
@@ -79,6 +88,7 @@ export function resolveTarget(env: Record<string, string | undefined>): TargetRe
         apiPort,
         acePort,
         token: token ?? LOCAL_TOKEN,
+        tokens: [],
       },
     };
   }
@@ -106,6 +116,7 @@ export function resolveTarget(env: Record<string, string | undefined>): TargetRe
         apiPort: Number(base.port || 80),
         acePort: Number(ace.port || 80),
         token: token ?? LOCAL_TOKEN,
+        tokens: [],
       },
     };
   }
@@ -123,6 +134,15 @@ export function resolveTarget(env: Record<string, string | undefined>): TargetRe
   }
   return {
     ok: true,
-    target: { kind: 'staging', baseUrl, aceUrl: undefined, startStack: false, apiPort: 0, acePort: 0, token },
+    target: {
+      kind: 'staging',
+      baseUrl,
+      aceUrl: undefined,
+      startStack: false,
+      apiPort: 0,
+      acePort: 0,
+      token: token ?? tokens[0],
+      tokens,
+    },
   };
 }

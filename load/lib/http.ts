@@ -32,10 +32,15 @@ export async function fetchJson(
  * Sends `count` sequential requests and returns the statuses seen, so a scenario starts measuring
  * after one-time costs (first-request compilation in workerd, connection set-up, lazy module init).
  */
-export async function warmUp(url: string, init: RequestInit = {}, count = 5): Promise<number[]> {
+export async function warmUp(
+  url: string,
+  init: RequestInit = {},
+  count = 5,
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < count; i++) {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(DEFAULT_TIMEOUT_MS) });
+    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer();
     statuses.push(res.status);
   }

@@ -2,7 +2,7 @@
 // in its own process group for a load run, waits until both answer, and stops the whole group —
 // also on errors, Ctrl-C and process exit. Owns nothing about what is measured.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -10,6 +10,14 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** wrangler dev builds the Worker and boots workerd first; on a busy 2-core machine that is slow. */
 const DEFAULT_START_TIMEOUT_MS = 180_000;
 const STOP_GRACE_MS = 10_000;
+/**
+ * The stack's own local D1/R2/Queue state, emptied before each start: a load run never shares a
+ * database with a developer's `npm start` (two workerd on one SQLite file fail with busy errors),
+ * and every run starts with a cold cache and no jobs, so cold-path scenarios measure the same thing.
+ */
+export const LOAD_STATE_DIR = path.join(ROOT, '.wrangler', 'load-state');
+/** What wrangler dev prints when it reloads the Worker (a watched file changed; offline, also once after its Request.cf fetch fails). */
+const RELOAD_LINE = 'Reloading local server';
 
 export interface StackOptions {
   apiPort: number;
@@ -17,6 +25,8 @@ export interface StackOptions {
   /** Where the stack's stdout and stderr go. */
   logFile: string;
   timeoutMs?: number;
+  /** Local state folder (default LOAD_STATE_DIR), emptied before the start. */
+  stateDir?: string;
 }
 
 /** A running stack; `stop` is idempotent and never rejects. */
@@ -24,6 +34,8 @@ export interface Stack {
   apiUrl: string;
   aceUrl: string;
   logFile: string;
+  /** How many times wrangler dev has reloaded the Worker since the start (see RELOAD_LINE). */
+  reloads(): number;
   stop(): Promise<void>;
 }
 
@@ -116,6 +128,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
   }
   mkdirSync(path.dirname(logFile), { recursive: true });
+  const stateDir = options.stateDir ?? LOAD_STATE_DIR;
+  rmSync(stateDir, { recursive: true, force: true });
   const log = openSync(logFile, 'w');
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'start.ts')], {
     cwd: ROOT,
@@ -123,6 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...process.env,
       PORT: String(apiPort),
       ACE_MOCK_PORT: String(acePort),
+      PERSIST_TO: stateDir,
       WRANGLER_SEND_METRICS: 'false',
     },
     detached: true,
@@ -142,6 +157,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     aceUrl: `http://127.0.0.1:${acePort}`,
     logFile,
+    reloads() {
+      try {
+        return readFileSync(logFile, 'utf8').split(RELOAD_LINE).length - 1;
+      } catch {
+        return 0;
+      }
+    },
     stop() {
       stopped ??= stopGroup(child).finally(() => process.removeListener('exit', onExit));
       return stopped;

@@ -1,10 +1,22 @@
 // The registry of load scenarios, in the order `node load/run.ts` runs them. A new scenario is a
 // module in this folder exporting a `Scenario`, added here; nothing else changes.
 import type { Scenario } from '../lib/scenario.ts';
+import { cacheStorm } from './cache-storm.ts';
+import { dashboardMix } from './dashboard-mix.ts';
+import { faults } from './faults.ts';
+import { jobBacklog } from './job-backlog.ts';
 import { smoke } from './smoke.ts';
+import { thunderingHerd } from './thundering-herd.ts';
 
 /**
- * Every scenario, in run order. Planned (see docs/PERFORMANCE.md): cache-storm, dashboard-mix,
- * thundering-herd, job-backlog, faults — each arrives with the Worker routes it loads.
+ * Every scenario, in run order: the short CI one first, the read-path storms, the mix, the job
+ * backlog, and the fault injection last (it leaves the ACE circuit breaker to recover).
  */
-export const SCENARIOS: readonly Scenario[] = [smoke];
+export const SCENARIOS: readonly Scenario[] = [
+  smoke,
+  cacheStorm,
+  thunderingHerd,
+  dashboardMix,
+  jobBacklog,
+  faults,
+];

@@ -2,6 +2,7 @@
 // ACE-backed request (the first page of the Worker's ACE drop-in route for six hours of a site,
 // from many callers), with thresholds, and a check that the cache served that load: the synthetic
 // ACE saw no timeseries request while it ran. Owns nothing else.
+import { callerTokens } from '../lib/callers.ts';
 import { fetchJson, isRecord, warmUp } from '../lib/http.ts';
 import { runStreams, type StreamOptions } from '../lib/run-autocannon.ts';
 import { ALL_STREAMS, type CheckResult, type Scenario, type ScenarioRun } from '../lib/scenario.ts';
@@ -64,7 +65,7 @@ export const smoke: Scenario = {
     ];
 
     const aceUrl = target.aceUrl;
-    const tokens = Array.from({ length: CALLERS }, (_, i) => `${target.token ?? 'load'}-caller-${i}`);
+    const tokens = callerTokens(target, CALLERS, 'caller');
     const page = await fetchJson(`${target.baseUrl}${ACE_PAGE_PATH}`, {
       headers: { authorization: `Bearer ${tokens[0]}` },
     });
