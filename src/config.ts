@@ -15,6 +15,7 @@ const configSchema = z.object({
   ACE_BASE_URL: z.url(),
   CORS_ORIGINS: z.string().default(''),
   DIRECT_MAX_SAMPLES: int(500_000),
+  DIRECT_BUDGET_MS: int(15_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),
   CACHE_HISTORY_TTL_S: int(7 * 86_400),
@@ -38,6 +39,8 @@ export interface Config {
   aceBaseUrl: string;
   corsOrigins: string[];
   directMaxSamples: number;
+  /** Wall time a direct request may take before it counts against the adaptive threshold. */
+  directBudgetMs: number;
   defaultSamplesPerSecond: number;
   cacheMaxBytes: number;
   cacheHistoryTtlMs: number;
@@ -73,6 +76,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
       .map((o) => o.trim())
       .filter((o) => o.length > 0),
     directMaxSamples: v.DIRECT_MAX_SAMPLES,
+    directBudgetMs: v.DIRECT_BUDGET_MS,
     defaultSamplesPerSecond: v.DEFAULT_SAMPLES_PER_SECOND,
     cacheMaxBytes: v.CACHE_MAX_BYTES,
     cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,

@@ -3,17 +3,27 @@
 // the result down; no other module reads env.
 import { type AceClient, createAceClient } from './ace/client.ts';
 import { type AceUpstream, createAceUpstream } from './ace/resilience.ts';
+import { type AdminStats, createAdminStats } from './admin/stats.ts';
+import { type AggregateRetention, createAggregateRetention } from './aggregates/retention.ts';
+import { type AggregatesService, createAggregatesService } from './aggregates/service.ts';
+import { type AggregateStore, createAggregateStore } from './aggregates/store.ts';
 import { type CacheEviction, createCacheEviction } from './cache/eviction.ts';
+import { type CachePurge, createCachePurge } from './cache/purge.ts';
 import { createResultCache, type ResultCache } from './cache/result-cache.ts';
 import { createSiteAccess } from './cache/site-access.ts';
 import { type CacheWarming, createCacheWarming } from './cache/warming.ts';
+import { type ChartStore, createChartStore } from './charts/store.ts';
 import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts';
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
 import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
+import { createDeadLetters, type DeadLetters } from './jobs/dead-letters.ts';
+import { createJobMaintenance, type JobMaintenance } from './jobs/maintenance.ts';
+import { createJobResults, type JobResults } from './jobs/results.ts';
 import { createJobStore, type JobStore } from './jobs/store.ts';
 import { createJobSubmitter, type JobSubmitter } from './jobs/submit.ts';
+import { type Analytics, createAnalytics } from './obs/analytics.ts';
 import {
   aceCheckWithBreaker,
   createAceReachabilityProbe,
@@ -21,7 +31,10 @@ import {
   type HealthChecker,
 } from './obs/health.ts';
 import { createLogger, type Logger, type LogSink } from './obs/log.ts';
+import { createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
 import { createCatalogueCache, createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
+import { type AdaptiveThreshold, createAdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
+import { createPointStats, type FetchObservation, type PointStats } from './timeseries/point-stats.ts';
 import { createRangeFlights, createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
 
 /** Everything a handler may use. */
@@ -43,6 +56,10 @@ export interface Services {
   cache: ResultCache;
   /** The read path: cache, ACE, coalescing, authorization of the shared cache. */
   timeseries: TimeseriesService;
+  /** Learned sample densities (point_stats): the estimator's best input. */
+  pointStats: PointStats;
+  /** The isolate's effective direct-path threshold (review 31). */
+  directThreshold: AdaptiveThreshold;
   /** TTL and LRU eviction of the cache (cron and over-cap puts). */
   eviction: CacheEviction;
   /** Records hot point sets and warms them from cron. */
@@ -53,6 +70,26 @@ export interface Services {
   jobConsumer: JobConsumer;
   /** Writes a job row, then sends its signed message to the priority's queue; DLQ replay. */
   jobSubmitter: JobSubmitter;
+  /** Reads a succeeded job's result for its owner. */
+  jobResults: JobResults;
+  /** The reaper and result expiry (cron). */
+  jobMaintenance: JobMaintenance;
+  /** The callers' saved chart configurations (chart_configs). */
+  charts: ChartStore;
+  /** Analytics Engine data points per request and per job (the job consumer calls recordJob). */
+  analytics: Analytics;
+  /** request_counts: per day, route and cache status (admin stats, hit rate). */
+  requestCounts: RequestCounts;
+  /** The numbers of GET /api/admin/stats. */
+  adminStats: AdminStats;
+  /** The admin view of dead_letters: listing and replay by dead-letter id. */
+  deadLetters: DeadLetters;
+  /** Operator purge of the result cache (all or one site). */
+  cachePurge: CachePurge;
+  /** Hourly and daily buckets in D1: `record` after fetches, `read` for the aggregates route. */
+  aggregates: AggregatesService;
+  /** Moves aggregates past AGG_RETENTION_DAYS to R2 (cron). */
+  retention: AggregateRetention;
   /** Schedules work that may outlive the response (ctx.waitUntil). */
   defer(promise: Promise<unknown>): void;
 }
@@ -83,6 +120,18 @@ const aceUpstreams = new Map<string, AceUpstream>();
 const catalogueCache = createCatalogueCache();
 // Range fetches of the read path, shared by concurrent identical requests of the isolate.
 const rangeFlights = createRangeFlights();
+// The adaptive threshold learns from this isolate's direct requests; one per configuration.
+const thresholds = new Map<string, AdaptiveThreshold>();
+
+function thresholdFor(config: Config): AdaptiveThreshold {
+  const key = `${config.directMaxSamples}:${config.directBudgetMs}`;
+  let threshold = thresholds.get(key);
+  if (!threshold) {
+    threshold = createAdaptiveThreshold({ base: config.directMaxSamples, budgetMs: config.directBudgetMs });
+    thresholds.set(key, threshold);
+  }
+  return threshold;
+}
 
 function aceUpstreamFor(baseUrl: string, clock: Clock, isolated: boolean): AceUpstream {
   // A spec's own clock gets its own breaker, so injected time never leaks into the shared one.
@@ -129,18 +178,36 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const eviction = createCacheEviction({ bucket: env.CACHE, db, clock, log, maxBytes: config.cacheMaxBytes });
   const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
+  const pointStats = createPointStats({ db, clock });
+  const access = createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) });
+  const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
+  // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
+  const onFetched = (observation: FetchObservation) =>
+    defer(
+      Promise.all([
+        pointStats.learn(observation).then((learned) => {
+          if (!learned.ok) log.warn('point_stats.learn_failed', { kind: learned.error.kind });
+        }),
+        aggregateStore.record(observation).then((recorded) => {
+          if (!recorded.ok) log.warn('aggregates.record_failed', { kind: recorded.error.kind });
+        }),
+      ]),
+    );
   const timeseries = createTimeseriesService({
     ace,
     cache,
-    access: createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) }),
+    access,
     catalogue: points,
     clock,
     log,
     ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
     flights: rangeFlights,
+    densities: pointStats,
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
+    onFetched,
   });
 
+  const analytics = createAnalytics({ dataset: env.ANALYTICS, log });
   const warming = createCacheWarming({ db, timeseries, clock, log, serviceToken: config.aceServiceToken });
   const jobStore = createJobStore({ db, clock, ids });
   const jobConsumer = createJobConsumer({
@@ -153,6 +220,8 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     log,
     resultTtlMs: config.resultTtlMs,
     random: Math.random,
+    onFetched,
+    analytics,
   });
 
   const jobSubmitter = createJobSubmitter({
@@ -161,6 +230,19 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     signingKey: config.queueSigningKey,
     clock,
     log,
+  });
+
+  const directThreshold = thresholdFor(config);
+  const requestCounts = createRequestCounts({ db, clock });
+  const adminStats = createAdminStats({
+    db,
+    cache,
+    requestCounts,
+    // The answering isolate's adaptive threshold (review 31).
+    routing: () => ({
+      directMaxSamples: config.directMaxSamples,
+      effectiveDirectMaxSamples: directThreshold.current(),
+    }),
   });
 
   return {
@@ -173,11 +255,28 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     db,
     cache,
     timeseries,
+    pointStats,
+    directThreshold,
     eviction,
     warming,
     jobStore,
     jobConsumer,
     jobSubmitter,
+    jobResults: createJobResults({ store: jobStore, bucket: env.CACHE, clock, log }),
+    jobMaintenance: createJobMaintenance({
+      store: jobStore,
+      submitter: jobSubmitter,
+      bucket: env.CACHE,
+      clock,
+      log,
+      heartbeatTimeoutMs: config.jobHeartbeatTimeoutMs,
+    }),
+    charts: createChartStore({ db, clock, ids, log }),
+    analytics,
+    requestCounts,
+    adminStats,
+    deadLetters: createDeadLetters({ db, replayJob: (jobId) => jobSubmitter.replay(jobId) }),
+    cachePurge: createCachePurge({ db, eviction, log }),
     health: createHealthChecker({
       db: env.DB,
       bucket: env.CACHE,
@@ -188,6 +287,14 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     rateLimits: createRateLimits({
       limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
       periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
+    }),
+    aggregates: createAggregatesService({ store: aggregateStore, access, catalogue: points }),
+    retention: createAggregateRetention({
+      db,
+      bucket: env.CACHE,
+      clock,
+      log,
+      retentionDays: config.aggRetentionDays,
     }),
     defer,
   };

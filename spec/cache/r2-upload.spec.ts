@@ -3,7 +3,7 @@
 // the middle leaves no readable object (a failing wrapper around the real bucket).
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { MIN_PART_BYTES, uploadStream } from '../../src/cache/r2-upload.ts';
+import { createStreamingUpload, MIN_PART_BYTES, uploadStream } from '../../src/cache/r2-upload.ts';
 import { gunzip, gzipStream } from '../../src/encoding/gzip.ts';
 
 /** Incompressible bytes (a xorshift stream), so the gzip output is about as large as the input. */
@@ -89,5 +89,83 @@ describe('uploadStream', () => {
       uploadStream(failing, 'spec/upload/broken', gzipStream(streamOf(noise(MIN_PART_BYTES * 3)))),
     ).rejects.toThrow('injected part failure');
     expect(await env.CACHE.head('spec/upload/broken')).toBeNull();
+  });
+});
+
+describe('createStreamingUpload', () => {
+  /** Records when parts reach R2, around the real bucket. */
+  function recordingParts(events: string[]): R2Bucket {
+    return new Proxy(env.CACHE, {
+      get(target, prop) {
+        if (prop === 'createMultipartUpload') {
+          return async (key: string, options?: R2MultipartOptions) => {
+            const upload = await target.createMultipartUpload(key, options);
+            return new Proxy(upload, {
+              get(u, p) {
+                if (p === 'uploadPart') {
+                  return async (n: number, data: Uint8Array) => {
+                    events.push('part');
+                    return u.uploadPart(n, data);
+                  };
+                }
+                const value: unknown = Reflect.get(u, p, u);
+                return typeof value === 'function' ? value.bind(u) : value;
+              },
+            });
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+
+  it('sends parts to R2 while the producer is still writing, and the object is the whole input', async () => {
+    const events: string[] = [];
+    const key = 'spec/streaming/whole';
+    const upload = createStreamingUpload(recordingParts(events), key);
+    const pieces = [noise(3 * 1024 * 1024, 1), noise(3 * 1024 * 1024, 2), noise(3 * 1024 * 1024, 3)];
+    for (const piece of pieces) {
+      await upload.write(piece);
+      events.push('written');
+    }
+    const result = await upload.close();
+    expect(result.parts).toBeGreaterThanOrEqual(2);
+    // The first part went up before the producer had written everything: memory stays bounded.
+    expect(events.indexOf('part')).toBeLessThan(events.lastIndexOf('written'));
+    const object = await env.CACHE.get(key);
+    if (!object) throw new Error('no object');
+    const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+    pieces.reduce((at, p) => (whole.set(p, at), at + p.byteLength), 0);
+    expectSameBytes(new Uint8Array(await object.arrayBuffer()), whole);
+  });
+
+  it('rejects writes once the upload has failed, and leaves no object', async () => {
+    const key = 'spec/streaming/failing';
+    const failing = new Proxy(env.CACHE, {
+      get(target, prop) {
+        if (prop === 'createMultipartUpload') return () => Promise.reject(new Error('injected R2 fault'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const upload = createStreamingUpload(failing, key);
+    let failure: unknown = null;
+    for (let i = 0; i < 4 && failure === null; i++) {
+      await upload.write(noise(3 * 1024 * 1024, i + 10)).catch((e: unknown) => {
+        failure = e;
+      });
+    }
+    expect(String(failure)).toMatch(/injected R2 fault/);
+    await upload.abort();
+    expect(await env.CACHE.head(key)).toBeNull();
+  });
+
+  it('abort leaves no object, even after a small put-sized input', async () => {
+    const key = 'spec/streaming/aborted';
+    const upload = createStreamingUpload(env.CACHE, key);
+    await upload.write(noise(1024));
+    await upload.abort();
+    expect(await env.CACHE.head(key)).toBeNull();
   });
 });

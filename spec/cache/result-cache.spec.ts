@@ -212,3 +212,27 @@ describe('size cap (review 3, 34)', () => {
     expect(await env.CACHE.head(keys[1] ?? '')).toBeNull();
   });
 });
+
+describe('present (the router’s view of what is cached)', () => {
+  it('lists stored, unexpired keys only, across more keys than one statement may bind', async () => {
+    const { cache } = cacheWith();
+    const stored = [freshKey(), freshKey(), freshKey()];
+    await cache.put(stored[0] as string, bytesOf('a'), meta, 60_000);
+    await cache.put(stored[1] as string, bytesOf('b'), meta, 60_000);
+    await cache.put(stored[2] as string, bytesOf('c'), meta, 1_000);
+    now += 5_000; // the third has expired
+    const absent = Array.from({ length: 250 }, () => freshKey());
+    const got = await cache.present([...absent, ...stored, stored[0] as string]);
+    expect(got.ok && [...got.value].sort()).toEqual([stored[0], stored[1]].sort());
+  });
+
+  it('answers an empty set for no keys and an error when D1 fails', async () => {
+    const { cache } = cacheWith();
+    expect(await cache.present([])).toEqual({ ok: true, value: new Set() });
+    const plan = createFaultPlan<D1Op>();
+    plan.set('all', { kind: 'error' });
+    const failing = cacheWith({ d1: faultyD1(env.DB, plan) }).cache;
+    const got = await failing.present([freshKey()]);
+    expect(got.ok).toBe(false);
+  });
+});

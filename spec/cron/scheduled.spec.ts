@@ -34,7 +34,11 @@ describe('scheduled', () => {
 
   it('maps each cron expression to its passes', () => {
     const services = createServices(env, createExecutionContext());
-    expect(passesFor(CRONS.maintenance, services).map(([n]) => n)).toEqual(['cache.eviction']);
+    expect(passesFor(CRONS.maintenance, services).map(([n]) => n)).toEqual([
+      'cache.eviction',
+      'jobs.reaper',
+      'jobs.result_expiry',
+    ]);
     expect(passesFor(CRONS.warming, services).map(([n]) => n)).toEqual(['cache.warming']);
     expect(passesFor('1 2 3 4 5', services)).toEqual([]);
   });

@@ -4,8 +4,7 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
-import { decodeChunk } from '../../src/cache/chunk-codec.ts';
-import { gunzip } from '../../src/encoding/gzip.ts';
+import { decodeFrames, RESULT_ENCODING } from '../../src/jobs/result-format.ts';
 import { createJobSubmitter } from '../../src/jobs/submit.ts';
 import { createServices } from '../../src/services.ts';
 
@@ -47,8 +46,8 @@ describe('a job through the local queue', () => {
     expect(status).toBe('succeeded');
 
     const object = await env.CACHE.get(`results/${id}`);
-    expect(object?.httpMetadata?.contentEncoding).toBe('gzip');
-    const stored = decodeChunk(await gunzip(new Uint8Array(await (object as R2ObjectBody).arrayBuffer())));
+    expect(object?.customMetadata?.encoding).toBe(RESULT_ENCODING);
+    const stored = await decodeFrames(new Uint8Array(await (object as R2ObjectBody).arrayBuffer()));
     const direct = await services.ace.fetchTimeseries(
       { site: 'demo-small', points: [...names].sort(), startMs: request.start, endMs: request.end },
       { token: 'spec-direct-token' },

@@ -459,6 +459,7 @@ describe('good requests through the mounted timeseries schemas', () => {
       end: Date.UTC(2025, 5, 2),
       interval: '5m',
       layout: 'columns',
+      priority: 'normal',
     });
   });
 

@@ -8,11 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { type AceClient, createAceClient } from '../../src/ace/client.ts';
 import { createAceUpstream } from '../../src/ace/resilience.ts';
-import { CHUNK_ENCODING, decodeChunk } from '../../src/cache/chunk-codec.ts';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { stmt } from '../../src/db/sql.ts';
-import { gunzip } from '../../src/encoding/gzip.ts';
 import { BACKOFF_BY_PRIORITY, retryDelaySeconds } from '../../src/jobs/backoff.ts';
 import {
   createJobConsumer,
@@ -23,9 +21,13 @@ import {
   resultKey,
 } from '../../src/jobs/consumer.ts';
 import { MAX_MESSAGE_AGE_MS, type SignedJobMessage, signMessage } from '../../src/jobs/messages.ts';
+import { decodeFrames, RESULT_ENCODING } from '../../src/jobs/result-format.ts';
 import { createJobStore, type Job, type JobStore, type NewJob } from '../../src/jobs/store.ts';
+import { createAnalytics } from '../../src/obs/analytics.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceMock } from '../support/ace.ts';
+import { recordingDataset } from '../support/analytics.ts';
+import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
 
 const NOW = Date.UTC(2026, 1, 10, 15, 30);
 const HOUR = 3_600_000;
@@ -171,12 +173,13 @@ describe('job consumer: success', () => {
 
     const object = await env.CACHE.get(resultKey(job.id));
     if (object === null) throw new Error('no result object');
-    expect(object.httpMetadata?.contentEncoding).toBe('gzip');
-    expect(object.customMetadata?.encoding).toBe(CHUNK_ENCODING);
+    // Frames are compressed one by one; the object as a whole carries no content encoding.
+    expect(object.httpMetadata?.contentEncoding).toBeUndefined();
+    expect(object.customMetadata?.encoding).toBe(RESULT_ENCODING);
     expect(object.customMetadata?.job_id).toBe(job.id);
     const stored = new Uint8Array(await object.arrayBuffer());
     expect(done.result?.bytes).toBe(stored.byteLength);
-    const decoded = decodeChunk(await gunzip(stored));
+    const decoded = await decodeFrames(stored);
 
     const direct = await aceClient().fetchTimeseries(
       { site: 'demo-small', points: POINTS, startMs: NOW - 6 * HOUR, endMs: NOW },
@@ -427,6 +430,101 @@ describe('job consumer: per message, never per batch', () => {
       },
     });
     const { ids, result } = await deliver([await signed(job)], { consumer: consumerWith({ bucket }) });
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(ids);
+    const retrying = await reload(job);
+    expect(retrying.status).toBe('retrying');
+    expect(retrying.error?.code).toBe('unavailable');
+    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+  });
+});
+
+describe('job consumer: analytics (review 29)', () => {
+  it('writes one data point per outcome: retrying, then succeeded with its samples', async () => {
+    const recording = recordingDataset(env.ANALYTICS);
+    const analytics = createAnalytics({ dataset: recording.dataset, log: createLogger({}, () => {}) });
+    const consumer = consumerWith({ analytics });
+    const job = await created();
+    aceMock.setFaults({ status: 503 });
+    await deliver([await signed(job)], { consumer });
+    aceMock.clearFaults();
+    await deliver([await signed(job)], { consumer, attempts: 2 });
+    const done = await reload(job);
+    expect(recording.points.map((p) => p.blobs?.[1])).toEqual(['retrying', 'succeeded']);
+    expect(recording.points[1]?.doubles?.[1]).toBe(done.result?.samples);
+  });
+
+  it('never lets a failing analytics write change the outcome', async () => {
+    const recording = recordingDataset(env.ANALYTICS);
+    recording.failing = true;
+    const consumer = consumerWith({
+      analytics: createAnalytics({ dataset: recording.dataset, log: createLogger({}, () => {}) }),
+    });
+    const job = await created();
+    const { ids, result } = await deliver([await signed(job)], { consumer });
+    expect(result.explicitAcks).toEqual(ids);
+    expect((await reload(job)).status).toBe('succeeded');
+  });
+});
+
+describe('job consumer: results stream to R2 slice by slice (review 24)', () => {
+  const DAY = 86_400_000;
+  const D0 = Date.UTC(2026, 0, 12);
+  const many = sitePoints('demo-small')
+    .filter((p) => p.point.collect_enabled)
+    .slice(0, 12)
+    .map((p) => p.point.name);
+  const threeDays = () =>
+    created(newJob({ request: { points: many, start: D0, end: D0 + 3 * DAY }, estimatedSamples: 30_000 }));
+
+  // That parts reach R2 while the producer is still working is createStreamingUpload's spec
+  // (spec/cache/r2-upload.spec.ts): R2 refuses parts under 5 MiB, more than these slices hold.
+  it('fetches and writes one slice at a time, and the frames read back as the direct data', async () => {
+    const job = await threeDays();
+    const events: string[] = [];
+    const consumer = consumerWith({ sliceMaxSamples: 10_000, onFetched: () => events.push('fetched') });
+    const { ids, result } = await deliver([await signed(job)], { consumer });
+    expect(result.explicitAcks).toEqual(ids);
+    const done = await reload(job);
+    expect(done.status).toBe('succeeded');
+    expect(done.progress.percent).toBe(100);
+    expect(events).toEqual(['fetched', 'fetched', 'fetched']);
+
+    const object = await env.CACHE.get(resultKey(job.id));
+    if (object === null) throw new Error('no result object');
+    const stored = await decodeFrames(new Uint8Array(await object.arrayBuffer()));
+    const direct = await aceClient().fetchTimeseries(
+      { site: 'demo-small', points: many, startMs: D0, endMs: D0 + 3 * DAY },
+      { token: ACE_TEST_TOKEN },
+    );
+    if (!direct.ok) throw new Error(direct.error.kind);
+    expect(stored).toEqual(direct.value.series);
+    expect(done.result?.samples).toBe(direct.value.series.reduce((n, s) => n + s.t.length, 0));
+  });
+
+  it('leaves no object behind when ACE fails mid-job, and retries it', async () => {
+    const job = await threeDays();
+    // The first slice succeeds; every later ACE call fails.
+    const consumer = consumerWith({
+      sliceMaxSamples: 10_000,
+      onFetched: () => aceMock.setFaults({ status: 503 }),
+    });
+    const { ids, result } = await deliver([await signed(job)], { consumer });
+    aceMock.clearFaults();
+    expect(result.retryMessages.map((m) => m.msgId)).toEqual(ids);
+    expect((await reload(job)).status).toBe('retrying');
+    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+  });
+
+  it('leaves no object behind when a multipart upload fails mid-stream, and retries it', async () => {
+    const job = await threeDays();
+    const plan = createFaultPlan<R2Op>();
+    plan.set('createMultipartUpload', { kind: 'error' });
+    const consumer = consumerWith({
+      bucket: faultyR2(env.CACHE, plan),
+      sliceMaxSamples: 10_000,
+      partBytes: 16 * 1024,
+    });
+    const { ids, result } = await deliver([await signed(job)], { consumer });
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(ids);
     const retrying = await reload(job);
     expect(retrying.status).toBe('retrying');

@@ -1,6 +1,7 @@
 // Streams a gzip-compressed payload into R2 without holding the compressed object whole next to
 // its source (review 7): small objects go up in one put, anything past one part size goes up as
-// a multipart upload (parts ≥ 5 MiB, an R2 rule). Owns upload mechanics only, not keys or TTLs.
+// a multipart upload (parts ≥ 5 MiB, an R2 rule); createStreamingUpload lets a producer feed one
+// while it works. Owns upload mechanics only, not keys or TTLs.
 
 /** R2's minimum size for every multipart part but the last. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -52,8 +53,8 @@ export async function uploadStream(
     parts.push(await upload.uploadPart(parts.length + 1, data));
   };
 
+  const reader = stream.getReader();
   try {
-    const reader = stream.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -80,6 +81,99 @@ export async function uploadStream(
     return { bytes: total, parts: parts.length };
   } catch (e) {
     if (upload) await upload.abort().catch(() => undefined);
+    // Whoever writes into the stream learns of the failure instead of waiting for a reader.
+    await reader.cancel(e).catch(() => undefined);
     throw e;
   }
+}
+
+/** An upload fed piece by piece (see createStreamingUpload). */
+export interface StreamingUpload {
+  /** Adds bytes once the upload asks for more; rejects once it has failed (with the reason). */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Ends the input and waits for the object to be complete. */
+  close(): Promise<UploadResult>;
+  /** Gives up: no object is left, whatever was written. */
+  abort(): Promise<void>;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function deferred(): Deferred {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+/**
+ * Starts an upload to `key` that its producer feeds while it works. The stream is pull-driven
+ * (high-water mark 0): a write completes only when the uploader reads it, so the producer never
+ * runs ahead and memory holds at most one part and one piece, whatever the object's size.
+ * The bytes are stored as written (compress pieces before writing them).
+ */
+export function createStreamingUpload(
+  bucket: R2Bucket,
+  key: string,
+  options: UploadOptions = {},
+): StreamingUpload {
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let requested = deferred();
+  let delivered = deferred();
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      pull() {
+        requested.resolve();
+        return delivered.promise;
+      },
+      cancel() {
+        delivered.resolve();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  const settled = uploadStream(bucket, key, stream, options).then(
+    (result) => ({ ok: true as const, result }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+  const failure = settled.then((s) => (s.ok ? new Promise<never>(() => {}) : Promise.reject(s.error)));
+  // Observed here so an early failure is never an unhandled rejection.
+  failure.catch(() => undefined);
+
+  // Hands one step to the uploader once it has asked for it.
+  const handOver = async (step: () => void) => {
+    await Promise.race([requested.promise, failure]);
+    requested = deferred();
+    step();
+    const done = delivered;
+    delivered = deferred();
+    done.resolve();
+  };
+
+  return {
+    write: (bytes) => handOver(() => controller?.enqueue(bytes)),
+    async close() {
+      await handOver(() => controller?.close());
+      const s = await settled;
+      if (!s.ok) throw s.error;
+      return s.result;
+    },
+    async abort() {
+      try {
+        controller?.error(new Error('upload abandoned'));
+      } catch {
+        // Already closed or errored: the upload has settled on its own.
+      }
+      delivered.resolve();
+      await settled;
+      await bucket.delete(key).catch(() => undefined);
+    },
+  };
 }

@@ -4,7 +4,7 @@
 // (review 4). Owns storage of opaque payloads; what a payload encodes is the caller's business.
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { stmt } from '../db/sql.ts';
+import { placeholders, stmt } from '../db/sql.ts';
 import { gunzip, gzipStream } from '../encoding/gzip.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
@@ -47,6 +47,11 @@ export interface ResultCache {
     ttlMs: number,
   ): Promise<Result<{ stored: boolean; bytes: number }>>;
   stats(): Promise<Result<CacheStats>>;
+  /**
+   * Which of `keys` the index lists as stored and unexpired: what the router's estimate may treat
+   * as cached without reading a byte from R2. A hint: get() still decides what is served.
+   */
+  present(keys: readonly string[]): Promise<Result<Set<string>>>;
 }
 
 export interface ResultCacheOptions {
@@ -225,6 +230,24 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       if (!row.ok) return row;
       const r = row.value ?? { entries: 0, bytes: 0, raw_bytes: 0, hits: 0 };
       return ok({ entries: r.entries, bytes: r.bytes, rawBytes: r.raw_bytes, hits: r.hits });
+    },
+
+    async present(keys) {
+      const distinct = [...new Set(keys)];
+      if (distinct.length === 0) return ok(new Set());
+      const now = clock.now();
+      const rows = await db.allInChunks<{ key: string }, string>(
+        'cache.present',
+        distinct,
+        (chunk) =>
+          stmt(
+            `SELECT key FROM cache_entries WHERE expires_at > ? AND key IN (${placeholders(chunk.length)})`,
+            now,
+            ...chunk,
+          ),
+        { reservedParams: 1 },
+      );
+      return rows.ok ? ok(new Set(rows.value.map((r) => r.key))) : rows;
     },
   };
 }

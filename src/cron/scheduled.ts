@@ -14,11 +14,16 @@ export const CRONS = {
 export function passesFor(cron: string, services: Services): Array<[string, () => Promise<unknown>]> {
   switch (cron) {
     case CRONS.maintenance:
-      return [['cache.eviction', () => services.eviction.run()]];
+      return [
+        ['cache.eviction', () => services.eviction.run()],
+        ['jobs.reaper', () => services.jobMaintenance.reapStale()],
+        ['jobs.result_expiry', () => services.jobMaintenance.expireResults()],
+      ];
     case CRONS.warming:
       return [['cache.warming', () => services.warming.warm()]];
+    case CRONS.retention:
+      return [['aggregates.retention', () => services.retention.run()]];
     default:
-      // CRONS.retention's pass (aggregate archiving) arrives with the aggregates module.
       return [];
   }
 }

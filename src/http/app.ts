@@ -4,6 +4,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { except } from 'hono/combine';
 import { methodNotAllowed } from 'hono/method-not-allowed';
 import type { AppEnv } from './context.ts';
+import { recordRequests } from './middleware/analytics.ts';
 import { adminAuth, callerAuth, isAdminPath } from './middleware/auth.ts';
 import { limitBody } from './middleware/body-limit.ts';
 import { corsAllowlist } from './middleware/cors.ts';
@@ -12,7 +13,11 @@ import { gzipResponses } from './middleware/gzip.ts';
 import { rateLimit } from './middleware/rate-limit.ts';
 import { requestId } from './middleware/request-id.ts';
 import { mountOpenApi } from './openapi.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { aggregatesRoutes } from './routes/aggregates.ts';
+import { chartsRoutes } from './routes/charts.ts';
 import { healthRoutes } from './routes/health.ts';
+import { jobsRoutes } from './routes/jobs.ts';
 import { paginatedRoutes } from './routes/paginated.ts';
 import { pointsRoutes } from './routes/points.ts';
 import { timeseriesRoutes } from './routes/timeseries.ts';
@@ -25,13 +30,15 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   // Order matters. The request id first, so every answer (errors, preflights) carries it; CORS
-  // next, so error answers are readable cross-origin; then error handling (onError below answers
-  // Errors where they are thrown, the boundary catches any other thrown value); compression of
-  // whatever comes back; the 405 check, which turns a 404 for a known path into 405 + Allow.
-  // Then, on /api/*: the caller's token (admin paths have their own door), the caller's rate
-  // limit, the body-size limit.
+  // next, so error answers are readable cross-origin (a preflight ends there); the measurement of
+  // /api/* outside the error handling, so it sees every final status, thrown errors included;
+  // then error handling (onError below answers Errors where they are thrown, the boundary catches
+  // any other thrown value); compression of whatever comes back; the 405 check, which turns a
+  // 404 for a known path into 405 + Allow. Then, on /api/*: the caller's token (admin paths have
+  // their own door), the caller's rate limit, the body-size limit.
   app.use('*', requestId());
   app.use('*', corsAllowlist());
+  app.use('/api/*', recordRequests());
   app.use('*', errorBoundary());
   app.use('*', gzipResponses());
   app.use(
@@ -57,7 +64,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route('/', healthRoutes);
   app.route('/', pointsRoutes);
   app.route('/', timeseriesRoutes);
+  app.route('/', jobsRoutes);
   app.route('/', paginatedRoutes);
+  app.route('/', aggregatesRoutes);
+  app.route('/', chartsRoutes);
+  app.route('/', adminRoutes);
 
   mountOpenApi(app);
 

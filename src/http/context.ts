@@ -12,5 +12,13 @@ export interface AppEnv {
     token: string;
     /** Hex SHA-256 of the token: the caller's identity for ownership, rate limits and access proofs. */
     principal: string;
+    /** What a data route served (samples, estimate), for the request's analytics data point. */
+    served?: ServedSamples;
   };
+}
+
+/** Set by a route that serves samples (the timeseries routes); read by the analytics middleware. */
+export interface ServedSamples {
+  samples: number;
+  estimatedSamples: number;
 }

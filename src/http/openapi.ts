@@ -73,7 +73,8 @@ function completeOperation(path: string, op: Json): Json {
   if (path.startsWith('/api/')) {
     security ??= isAdminPath(path) ? [{ adminToken: [] }] : CALLER_SECURITY;
     add('401', errorResponse('missing or malformed credentials'));
-    add('429', errorResponse('rate limited', RETRY_AFTER));
+    // Admin routes are not rate limited (their door is the ADMIN_TOKEN, not a caller's budget).
+    if (!isAdminPath(path)) add('429', errorResponse('rate limited', RETRY_AFTER));
   }
   if (offersMsgpack(responses)) add('406', errorResponse('no acceptable format (code `invalid_request`)'));
   if (op.requestBody !== undefined) {

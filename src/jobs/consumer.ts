@@ -4,17 +4,18 @@
 // cache's encoding. A DLQ batch (recognised by batch.queue) marks its jobs dead. Owns no HTTP, no
 // SQL (store.ts) and no error policy beyond outcome.ts's one mapping.
 import { z } from 'zod';
-import type { AceClient, AcePageEvent, PageVerdict, TimeseriesResult } from '../ace/client.ts';
-import { CHUNK_ENCODING, encodeChunk } from '../cache/chunk-codec.ts';
-import { type UploadResult, uploadStream } from '../cache/r2-upload.ts';
+import type { AceClient, AcePageEvent, PageVerdict } from '../ace/client.ts';
+import { createStreamingUpload, type UploadResult } from '../cache/r2-upload.ts';
 import type { Clock } from '../clock.ts';
-import { gzipStream } from '../encoding/gzip.ts';
 import type { AppError } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
+import type { Analytics } from '../obs/analytics.ts';
 import { describeError, type Logger } from '../obs/log.ts';
+import type { FetchObservation } from '../timeseries/point-stats.ts';
 import { BACKOFF_BY_PRIORITY, retryDelaySeconds } from './backoff.ts';
 import { verifyMessage } from './messages.ts';
 import { queueOutcomeOf } from './outcome.ts';
+import { encodeFrame, planSlices, RESULT_ENCODING, SLICE_MAX_SAMPLES } from './result-format.ts';
 import type { Job, JobError, JobStore, JobStoreError } from './store.ts';
 
 /** Error code of a job that cannot run because no ACE service token is configured. */
@@ -47,6 +48,12 @@ export interface JobConsumerOptions {
   resultTtlMs: number;
   /** Jitter source in [0, 1) for the retry delays. */
   random: () => number;
+  /** One Analytics Engine data point per job outcome (review 29); absent in unit specs. */
+  analytics?: Pick<Analytics, 'recordJob'>;
+  /** Told of every complete upstream fetch (density learning, aggregates); must not throw. */
+  onFetched?: (observation: FetchObservation) => void;
+  /** Samples one slice of a job may be estimated at; each slice is one ACE fetch and one frame. */
+  sliceMaxSamples?: number;
   /** Multipart part size of result uploads (default r2-upload's 5 MiB; specs of the mechanism only). */
   partBytes?: number;
 }
@@ -100,6 +107,7 @@ const describeStoreError = (e: JobStoreError) =>
 /** Creates the consumer of the job queues and of their dead-letter queue. */
 export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const { store, ace, bucket, signingKey, serviceToken, clock, log, resultTtlMs, random } = options;
+  const sliceMaxSamples = options.sliceMaxSamples ?? SLICE_MAX_SAMPLES;
 
   const reject = async (
     queue: string,
@@ -134,25 +142,22 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     return 0;
   };
 
-  const writeResult = async (job: Job, fetched: TimeseriesResult): Promise<UploadResult> => {
-    const payload = encodeChunk(fetched.series);
-    const samples = fetched.series.reduce((n, s) => n + s.t.length, 0);
-    return uploadStream(bucket, resultKey(job.id), gzipStream(new Blob([payload]).stream()), {
-      httpMetadata: { contentType: 'application/octet-stream', contentEncoding: 'gzip' },
-      customMetadata: {
-        job_id: job.id,
-        site: job.site,
-        encoding: CHUNK_ENCODING,
-        samples: String(samples),
-        raw_bytes: String(payload.byteLength),
-        created_at: String(clock.now()),
-      },
-      ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
-    });
-  };
-
   // A failed attempt, through the one mapping: permanent → failed; transient → retrying and a
   // delayed redelivery.
+  // One data point per outcome of a delivery: what it became, how big and how long.
+  const recordOutcome = (job: Job, status: string, samples: number, jobLog: Logger) =>
+    options.analytics?.recordJob(
+      {
+        status,
+        priority: job.priority,
+        samples,
+        estimatedSamples: job.estimatedSamples ?? 0,
+        durationMs: clock.now() - (job.startedAt ?? job.createdAt),
+        attempts: job.attempts,
+      },
+      jobLog,
+    );
+
   const failed = async (job: Job, error: AppError, jobLog: Logger): Promise<Decision> => {
     const outcome = queueOutcomeOf(error);
     const jobError: JobError = { code: error.kind, message: error.message };
@@ -160,12 +165,14 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       const written = await store.fail(job.id, jobError);
       if (!written.ok) jobLog.error('jobs.fail_unrecorded', { error: describeStoreError(written.error) });
       jobLog.warn('jobs.failed', { error_kind: error.kind });
+      recordOutcome(job, 'failed', 0, jobLog);
       return ACK;
     }
     const delaySeconds = backoff(job, outcome.retryAfterSeconds);
     const written = await store.retry(job.id, jobError);
     if (written.ok) {
       jobLog.warn('jobs.retrying', { error_kind: error.kind, attempts: job.attempts, delay_s: delaySeconds });
+      recordOutcome(job, 'retrying', 0, jobLog);
       return { ack: false, delaySeconds };
     }
     // Refused: a cancel arrived meanwhile (confirm it), or no attempts remain. Then the job stays
@@ -207,80 +214,131 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     }
 
     let stopped: 'cancel' | 'lost' | null = null;
-    const onPage = async (event: AcePageEvent): Promise<PageVerdict> => {
-      const beat = await store.heartbeat(job.id, {
-        pages: event.pages,
-        samples: event.samples,
-        bytes: event.bytes,
-        percent: percentOf(job, event),
-      });
-      if (beat.ok) {
-        if (!beat.value.cancelRequested) return undefined;
-        stopped = 'cancel';
-        return 'stop';
-      }
-      // No longer running (reaped, or ended elsewhere): another attempt may own it now.
-      if (beat.error.kind === 'conflict' || beat.error.kind === 'not_found') {
-        stopped = 'lost';
-        return 'stop';
-      }
-      // D1 hiccup: keep going; the next page tries again and the reaper's limit is minutes.
-      jobLog.warn('jobs.heartbeat_failed', { error_kind: beat.error.kind });
-      return undefined;
-    };
+    const slices = planSlices(request.data.start, request.data.end, job.estimatedSamples, sliceMaxSamples);
+    // Progress of the slices already written, to which the current slice's pages add.
+    const done = { pages: 0, samples: 0, bytes: 0 };
+    const onPage =
+      (slice: number) =>
+      async (event: AcePageEvent): Promise<PageVerdict> => {
+        const within = event.plannedPages ? Math.min(1, event.pages / event.plannedPages) : 0;
+        const beat = await store.heartbeat(job.id, {
+          pages: done.pages + event.pages,
+          samples: done.samples + event.samples,
+          bytes: done.bytes + event.bytes,
+          percent: slices.length > 1 ? ((slice + within) / slices.length) * 100 : percentOf(job, event),
+        });
+        if (beat.ok) {
+          if (!beat.value.cancelRequested) return undefined;
+          stopped = 'cancel';
+          return 'stop';
+        }
+        // No longer running (reaped, or ended elsewhere): another attempt may own it now.
+        if (beat.error.kind === 'conflict' || beat.error.kind === 'not_found') {
+          stopped = 'lost';
+          return 'stop';
+        }
+        // D1 hiccup: keep going; the next page tries again and the reaper's limit is minutes.
+        jobLog.warn('jobs.heartbeat_failed', { error_kind: beat.error.kind });
+        return undefined;
+      };
 
-    const fetched = await ace.fetchTimeseries(
-      { site: job.site, points: request.data.points, startMs: request.data.start, endMs: request.data.end },
-      { token: serviceToken, onPage },
-    );
-
-    const stop: 'cancel' | 'lost' | null = stopped;
-    if (stop === 'cancel') return confirmCancel(job, jobLog);
-    if (stop === 'lost') {
-      jobLog.warn('jobs.lost', {});
-      return ACK;
-    }
-    if (!fetched.ok) return failed(job, fetched.error, jobLog);
-    if (!fetched.value.complete) {
-      return failed(job, { kind: 'upstream_error', message: 'the fetch ended early' }, jobLog);
-    }
-
-    let uploaded: UploadResult;
-    try {
-      uploaded = await writeResult(job, fetched.value);
-    } catch (e) {
+    // The result streams to R2 while ACE is still being read: each slice becomes a frame, is
+    // compressed on the way and leaves memory once written (review 24).
+    const key = resultKey(job.id);
+    const upload = createStreamingUpload(bucket, key, {
+      // Frames are gzip-compressed one by one (result-format.ts); the object as a whole is not gzip.
+      httpMetadata: { contentType: 'application/octet-stream' },
+      customMetadata: {
+        job_id: job.id,
+        site: job.site,
+        encoding: RESULT_ENCODING,
+        created_at: String(clock.now()),
+      },
+      ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
+    });
+    const uploadFailed = async (e: unknown): Promise<Decision> => {
       jobLog.error('jobs.result_upload_failed', describeError(e));
+      await upload.abort();
       return failed(
         job,
         { kind: 'unavailable', message: 'the result store is unavailable', dependency: 'r2' },
         jobLog,
       );
+    };
+
+    let samples = 0;
+    for (const [i, slice] of slices.entries()) {
+      const fetched = await ace.fetchTimeseries(
+        { site: job.site, points: request.data.points, startMs: slice.startMs, endMs: slice.endMs },
+        { token: serviceToken, onPage: onPage(i) },
+      );
+      const stop: 'cancel' | 'lost' | null = stopped;
+      if (stop !== null || !fetched.ok || !fetched.value.complete) {
+        await upload.abort();
+        if (stop === 'cancel') return confirmCancel(job, jobLog);
+        if (stop === 'lost') {
+          jobLog.warn('jobs.lost', {});
+          return ACK;
+        }
+        if (!fetched.ok) return failed(job, fetched.error, jobLog);
+        return failed(job, { kind: 'upstream_error', message: 'the fetch ended early' }, jobLog);
+      }
+      options.onFetched?.({
+        site: job.site,
+        startMs: slice.startMs,
+        endMs: Math.min(slice.endMs, clock.now()),
+        series: fetched.value.series,
+      });
+      const frame = await encodeFrame(fetched.value.series);
+      samples += fetched.value.series.reduce((n, s) => n + s.t.length, 0);
+      done.pages += fetched.value.pages;
+      done.samples = samples;
+      done.bytes += fetched.value.bytes;
+      try {
+        await upload.write(frame);
+      } catch (e) {
+        return uploadFailed(e);
+      }
     }
-    const samples = fetched.value.series.reduce((n, s) => n + s.t.length, 0);
-    const done = await store.succeed(job.id, {
-      key: resultKey(job.id),
+    let uploaded: UploadResult;
+    try {
+      uploaded = await upload.close();
+    } catch (e) {
+      return uploadFailed(e);
+    }
+
+    const succeeded = await store.succeed(job.id, {
+      key,
       bytes: uploaded.bytes,
       samples,
       expiresAt: clock.now() + resultTtlMs,
     });
-    if (done.ok) {
-      jobLog.info('jobs.succeeded', { samples, bytes: uploaded.bytes, parts: uploaded.parts });
+    if (succeeded.ok) {
+      jobLog.info('jobs.succeeded', {
+        samples,
+        bytes: uploaded.bytes,
+        parts: uploaded.parts,
+        slices: slices.length,
+      });
+      recordOutcome(succeeded.value, 'succeeded', samples, jobLog);
       return ACK;
     }
     // A cancel requested after the last page wins: a cancelled job never becomes succeeded.
-    await bucket.delete(resultKey(job.id)).catch(() => undefined);
-    if (done.error.kind === 'conflict') return confirmCancel(job, jobLog);
-    jobLog.error('jobs.succeed_unrecorded', { error: describeStoreError(done.error) });
-    if (done.error.kind === 'db_error' || done.error.kind === 'db_timeout') {
-      return failed(job, done.error, jobLog);
+    await bucket.delete(key).catch(() => undefined);
+    if (succeeded.error.kind === 'conflict') return confirmCancel(job, jobLog);
+    jobLog.error('jobs.succeed_unrecorded', { error: describeStoreError(succeeded.error) });
+    if (succeeded.error.kind === 'db_error' || succeeded.error.kind === 'db_timeout') {
+      return failed(job, succeeded.error, jobLog);
     }
     return ACK;
   };
 
   const confirmCancel = async (job: Job, jobLog: Logger): Promise<Decision> => {
     const cancelled = await store.confirmCancel(job.id);
-    if (cancelled.ok) jobLog.info('jobs.cancelled', {});
-    else jobLog.error('jobs.cancel_unrecorded', { error: describeStoreError(cancelled.error) });
+    if (cancelled.ok) {
+      jobLog.info('jobs.cancelled', {});
+      recordOutcome(job, 'cancelled', 0, jobLog);
+    } else jobLog.error('jobs.cancel_unrecorded', { error: describeStoreError(cancelled.error) });
     return ACK;
   };
 
@@ -289,9 +347,9 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     queue: string,
     message: Message<unknown>,
     nowMs: number,
-  ): Promise<{ jobId: string } | { decision: Decision }> => {
+  ): Promise<{ jobId: string; issuedAt: number } | { decision: Decision }> => {
     const verified = await verifyMessage(message.body, signingKey, nowMs);
-    if (verified.ok) return { jobId: verified.message.job_id };
+    if (verified.ok) return { jobId: verified.message.job_id, issuedAt: verified.message.issued_at };
     const claimed = verified.reason === 'malformed' ? null : claimedJobId(message.body);
     return { decision: await reject(queue, message.body, verified.reason, claimed) };
   };
@@ -299,9 +357,10 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
   const handleJobMessage = async (queue: string, message: Message<unknown>): Promise<Decision> => {
     const verified = await verifyOrReject(queue, message, clock.now());
     if ('decision' in verified) return verified.decision;
-    const { jobId } = verified;
+    const { jobId, issuedAt } = verified;
     const jobLog = log.with({ job_id: jobId, queue, message_id: message.id, delivery: message.attempts });
-    const claimed = await store.claim(jobId);
+    // A message from before the job's last replay cannot claim it: the replay sent its own.
+    const claimed = await store.claim(jobId, issuedAt);
     if (!claimed.ok) {
       const e = claimed.error;
       if (e.kind === 'not_found') return reject(queue, message.body, 'unknown_job', jobId);
@@ -322,15 +381,21 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     // Staleness does not matter here: a message reaches the DLQ late by design.
     const verified = await verifyOrReject(queue, message, claimedIssuedAt(message.body) ?? clock.now());
     if ('decision' in verified) return verified.decision;
-    const { jobId } = verified;
+    const { jobId, issuedAt } = verified;
     const jobLog = log.with({ job_id: jobId, queue, message_id: message.id });
-    const dead = await store.markDead(jobId, {
-      code: RETRIES_EXHAUSTED,
-      message: 'the job failed transiently more times than its queue allows',
-      queue,
-    });
+    // A dead letter from before the job's last replay must not bury the replayed job.
+    const dead = await store.markDead(
+      jobId,
+      {
+        code: RETRIES_EXHAUSTED,
+        message: 'the job failed transiently more times than its queue allows',
+        queue,
+      },
+      issuedAt,
+    );
     if (dead.ok) {
       jobLog.error('jobs.dead', { attempts: dead.value.attempts });
+      recordOutcome(dead.value, 'dead', 0, jobLog);
       return ACK;
     }
     const e = dead.error;
@@ -339,7 +404,8 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       jobLog.warn('jobs.mark_dead_failed', { error_kind: e.kind });
       return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
     }
-    // Already terminal (it succeeded, failed or was cancelled after all): nothing to bury.
+    // Already terminal (it succeeded, failed or was cancelled after all), or replayed since the
+    // message was issued: nothing to bury.
     jobLog.info('jobs.dead_letter_ignored', { refusal: describeStoreError(e) });
     return ACK;
   };

@@ -83,6 +83,20 @@ export interface NewJob {
 export type JobStoreError = AppError | IllegalTransition;
 export type JobStoreResult<T> = Result<T, JobStoreError>;
 
+/**
+ * A message issued before the job's last replay belongs to an earlier life of the job: it may
+ * neither claim nor bury the replayed one (binds the job id and the message's issued-at).
+ */
+const NOT_REPLAYED_SINCE =
+  'NOT EXISTS (SELECT 1 FROM dead_letters WHERE job_id = ? AND replayed_at IS NOT NULL AND replayed_at > ?)';
+
+/** A store refusal as an application error: an illegal transition is a lost race, a conflict. */
+export function toAppError(error: JobStoreError): AppError {
+  return error.kind === 'illegal_transition'
+    ? { kind: 'conflict', message: `the job cannot ${error.event} while ${error.from}` }
+    : error;
+}
+
 /** Why a message was refused (queue_rejections.reason). */
 export type QueueRejectionReason = RejectionReason | 'unknown_job';
 
@@ -97,7 +111,7 @@ export interface JobStore {
   /** The new job (`created: true`) or the existing active one for (principal, requestKey). */
   create(input: NewJob): Promise<JobStoreResult<{ job: Job; created: boolean }>>;
   /** queued | retrying → running, attempts + 1; at most one caller wins. */
-  claim(id: string): Promise<JobStoreResult<Job>>;
+  claim(id: string, messageIssuedAt?: number): Promise<JobStoreResult<Job>>;
   /** Progress while running; tells the consumer whether to stop at this page boundary. */
   heartbeat(id: string, progress: JobProgress): Promise<JobStoreResult<{ cancelRequested: boolean }>>;
   /** running → succeeded with its result (refused once a cancel was requested). */
@@ -109,7 +123,11 @@ export interface JobStore {
   /** running → retrying when its heartbeat is older than `heartbeatOlderThan` (the reaper). */
   reap(id: string, heartbeatOlderThan: number): Promise<JobStoreResult<Job>>;
   /** → dead, plus exactly one open dead_letters row, in one batch. */
-  markDead(id: string, error: JobError & { queue: string }): Promise<JobStoreResult<Job>>;
+  markDead(
+    id: string,
+    error: JobError & { queue: string },
+    messageIssuedAt?: number,
+  ): Promise<JobStoreResult<Job>>;
   /**
    * dead → queued with fresh attempts, closing its open dead letter, in one batch. Refused with a
    * conflict while an identical job is active (the active-request index allows only one).
@@ -125,6 +143,10 @@ export interface JobStore {
   findStale(heartbeatOlderThan: number, limit: number): Promise<Result<Job[]>>;
   /** Records a refused queue message. */
   recordRejection(rejection: QueueRejection): Promise<Result<void>>;
+  /** Jobs whose result expired at or before `now` and still name its object, oldest first. */
+  expiredResults(now: number, limit: number): Promise<Result<Array<{ id: string; key: string }>>>;
+  /** Forgets a job's result object (after it was deleted from R2): the result route says 410. */
+  forgetResult(id: string, key: string): Promise<Result<void>>;
 }
 
 export interface JobStoreOptions {
@@ -321,7 +343,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       return err({ kind: 'conflict', message: 'the job could not be created; try again' });
     },
 
-    claim(id) {
+    claim(id, messageIssuedAt) {
       const now = clock.now();
       return transitionRow(
         'jobs.claim',
@@ -330,7 +352,11 @@ export function createJobStore(options: JobStoreOptions): JobStore {
         `status = 'running', attempts = attempts + 1, started_at = ?, heartbeat_at = ?, updated_at = ?,
          error_code = NULL, error_message = NULL`,
         [now, now, now],
-        { sql: 'attempts < max_attempts AND cancel_requested = 0', params: [], reason: 'no attempts left' },
+        {
+          sql: `attempts < max_attempts AND cancel_requested = 0 AND ${NOT_REPLAYED_SINCE}`,
+          params: [id, messageIssuedAt ?? Number.MAX_SAFE_INTEGER],
+          reason: 'no attempts left, or the message predates a replay',
+        },
       );
     },
 
@@ -417,25 +443,28 @@ export function createJobStore(options: JobStoreOptions): JobStore {
          updated_at = ?`,
         [now],
         // Past the attempt limit the reaper marks it dead instead; retrying could never be claimed.
+        // A job whose cancel was accepted is the reaper's to cancel, never to run again.
         {
-          sql: 'heartbeat_at < ? AND attempts < max_attempts',
+          sql: 'heartbeat_at < ? AND attempts < max_attempts AND cancel_requested = 0',
           params: [heartbeatOlderThan],
-          reason: 'heartbeat is recent or no attempts left',
+          reason: 'heartbeat is recent, no attempts left or a cancel was requested',
         },
       );
     },
 
-    async markDead(id, error) {
+    async markDead(id, error, messageIssuedAt) {
       const now = clock.now();
       const results = await db.batch('jobs.mark_dead', [
         stmt(
           `UPDATE queue_jobs SET status = 'dead', error_code = ?, error_message = ?, finished_at = ?, updated_at = ?
-           WHERE id = ? AND ${inSources('exhaust')} RETURNING *`,
+           WHERE id = ? AND ${inSources('exhaust')} AND ${NOT_REPLAYED_SINCE} RETURNING *`,
           error.code,
           error.message,
           now,
           now,
           id,
+          id,
+          messageIssuedAt ?? Number.MAX_SAFE_INTEGER,
         ),
         // Only when this batch made it dead, and never a second open letter for one death.
         stmt(
@@ -558,6 +587,33 @@ export function createJobStore(options: JobStoreOptions): JobStore {
         jobs.push(job.value);
       }
       return ok(jobs);
+    },
+
+    async expiredResults(now, limit) {
+      const rows = await db.all<{ id: string; result_key: string }>(
+        'jobs.expired_results',
+        stmt(
+          `SELECT id, result_key FROM queue_jobs
+           WHERE result_key IS NOT NULL AND result_expires_at <= ?
+           ORDER BY result_expires_at, id LIMIT ?`,
+          now,
+          clampLimit(limit, 100),
+        ),
+      );
+      return rows.ok ? ok(rows.value.map((r) => ({ id: r.id, key: r.result_key }))) : rows;
+    },
+
+    async forgetResult(id, key) {
+      const written = await db.run(
+        'jobs.forget_result',
+        stmt(
+          'UPDATE queue_jobs SET result_key = NULL, updated_at = ? WHERE id = ? AND result_key = ?',
+          clock.now(),
+          id,
+          key,
+        ),
+      );
+      return written.ok ? ok(undefined) : written;
     },
 
     async recordRejection(rejection) {

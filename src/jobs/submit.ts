@@ -3,11 +3,11 @@
 // queued. An identical active job is returned without a second message. Owns no HTTP and no
 // request validation (routes do that) and no consuming (the consumer does).
 import type { Clock } from '../clock.ts';
-import type { AppError, Result } from '../errors.ts';
+import type { Result } from '../errors.ts';
 import { err, ok } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
 import { signMessage } from './messages.ts';
-import type { Job, JobPriority, JobStore, JobStoreError, NewJob } from './store.ts';
+import { type Job, type JobPriority, type JobStore, type NewJob, toAppError } from './store.ts';
 
 /** Error code written to a job whose message could not be sent. */
 export const ENQUEUE_FAILED = 'enqueue_failed';
@@ -33,11 +33,9 @@ export interface JobSubmitter {
   submit(input: NewJob): Promise<Result<SubmitOutcome>>;
   /** Re-queues a dead job with fresh attempts (admin DLQ replay) and sends its message. */
   replay(jobId: string): Promise<Result<Job>>;
+  /** Sends a fresh message for a job already moved back to retrying (the reaper). */
+  requeue(job: Job): Promise<Result<Job>>;
 }
-
-// create() never makes an illegal transition; should one appear it is a lost race, a conflict.
-const toAppError = (error: JobStoreError): AppError =>
-  error.kind === 'illegal_transition' ? { kind: 'conflict', message: 'the job changed concurrently' } : error;
 
 /** Creates the submitter over the job store and the two job queues. */
 export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
@@ -85,5 +83,7 @@ export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
       }
       return enqueue(replayed.value);
     },
+
+    requeue: (job) => enqueue(job),
   };
 }

@@ -37,6 +37,8 @@ export interface Estimate {
   bytes: number;
   /** How many points used each source: the estimate's confidence. */
   sources: Record<DensitySource, number>;
+  /** The estimated samples contributed by the points of each source (the router weighs them). */
+  samplesBySource: Record<DensitySource, number>;
 }
 
 /** A learned density needs this many fetches before it is trusted over the catalogue. */
@@ -75,15 +77,21 @@ export function pointDensity(
 /** Estimates a request's samples and bytes over its uncached time. */
 export function estimate(input: EstimateInput): Estimate {
   const sources: Record<DensitySource, number> = { learned: 0, catalogue: 0, site: 0, default: 0 };
+  const bySource: Record<DensitySource, number> = { learned: 0, catalogue: 0, site: 0, default: 0 };
   const seconds = Math.max(0, input.uncachedMs) / 1000;
-  let samples = 0;
   for (const p of input.points) {
     const d = pointDensity(p, input.siteSamplesPerSecond, input.defaultSamplesPerSecond);
     sources[d.source]++;
-    samples += d.samplesPerSecond * seconds;
+    bySource[d.source] += d.samplesPerSecond * seconds;
   }
-  const rounded = Math.ceil(samples);
-  return { samples: rounded, bytes: rounded * BYTES_PER_SAMPLE, sources };
+  const rounded = Math.ceil(bySource.learned + bySource.catalogue + bySource.site + bySource.default);
+  const samplesBySource: Record<DensitySource, number> = {
+    learned: Math.ceil(bySource.learned),
+    catalogue: Math.ceil(bySource.catalogue),
+    site: Math.ceil(bySource.site),
+    default: Math.ceil(bySource.default),
+  };
+  return { samples: rounded, bytes: rounded * BYTES_PER_SAMPLE, sources, samplesBySource };
 }
 
 /**

@@ -1,11 +1,17 @@
 // http/middleware/auth.ts through the real app: the token from `Authorization: Bearer` or
 // `X-ACE-Token`; missing or malformed → 401 `unauthorized`; the principal is the hex SHA-256 of
 // the token, stable and the same whichever header carried it; the token never reaches a log;
-// admin paths fail closed until their own check lands; public routes need no token.
+// admin paths take only `Authorization: Bearer <ADMIN_TOKEN>` (compared in constant time: any other
+// or no credential is 401, an ACE token included); public routes need no token.
 import fc from 'fast-check';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { extractToken, MAX_TOKEN_LENGTH, principalOf } from '../../../src/http/middleware/auth.ts';
+import {
+  extractToken,
+  isAdminToken,
+  MAX_TOKEN_LENGTH,
+  principalOf,
+} from '../../../src/http/middleware/auth.ts';
 import { tokenArb } from '../../support/arbitraries.ts';
 import { bearer, type ErrorJson, harness, TOKEN } from '../harness.ts';
 
@@ -150,11 +156,103 @@ describe('where auth does not apply', () => {
     expect(res.status).toBe(200);
   });
 
-  it('admin paths fail closed (401) even with a valid caller token', async () => {
+  it('admin paths refuse a caller token (401)', async () => {
     for (const path of ['/api/admin', '/api/admin/stats', '/api/admin/dlq']) {
       const res = await whoami.fetch(path, { headers: bearer() });
       await expect401(res);
     }
+  });
+});
+
+/** The ADMIN_TOKEN secret vitest.config.ts gives the Worker. */
+const ADMIN_TOKEN = 'spec-admin-token';
+
+describe('the admin door (/api/admin/*)', () => {
+  const admin = harness({
+    mount: (app) => {
+      app.get('/api/admin/spec/echo', (c) =>
+        c.json({ token: c.var.token ?? null, principal: c.var.principal ?? null }),
+      );
+    },
+  });
+
+  it('lets the ADMIN_TOKEN through, and sets no ACE token or principal from it', async () => {
+    const res = await admin.fetch('/api/admin/spec/echo', { headers: bearer(ADMIN_TOKEN) });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ token: null, principal: null });
+  });
+
+  it('reads the scheme case-insensitively, like the caller door', async () => {
+    const res = await admin.fetch('/api/admin/spec/echo', {
+      headers: { authorization: `bearer ${ADMIN_TOKEN}` },
+    });
+    expect(res.status).toBe(200);
+  });
+
+  const refused: [string, Record<string, string>][] = [
+    ['no credentials', {}],
+    ['Authorization without a token', { authorization: 'Bearer' }],
+    ['Basic scheme', { authorization: `Basic ${btoa(`admin:${ADMIN_TOKEN}`)}` }],
+    ['the admin token in X-ACE-Token (only Authorization counts)', { 'x-ace-token': ADMIN_TOKEN }],
+    ['an ACE caller token', bearer(TOKEN)],
+    ['a prefix of the admin token', bearer(ADMIN_TOKEN.slice(0, -1))],
+    ['the admin token plus a character', bearer(`${ADMIN_TOKEN}x`)],
+    ['the admin token in other case', bearer(ADMIN_TOKEN.toUpperCase())],
+    ['an absurdly long token', bearer('a'.repeat(MAX_TOKEN_LENGTH + 1))],
+    ['a caller token with the admin token in X-ACE-Token', { ...bearer(TOKEN), 'x-ace-token': ADMIN_TOKEN }],
+  ];
+  it.each(refused)('%s → 401 unauthorized', async (_, headers) => {
+    for (const path of ['/api/admin/spec/echo', '/api/admin/stats', '/api/admin/nope']) {
+      await expect401(await admin.fetch(path, { headers }));
+    }
+  });
+
+  it('says which: missing credentials vs a wrong token', async () => {
+    const missing = await (await admin.fetch('/api/admin/stats')).json<ErrorJson>();
+    const wrong = await (await admin.fetch('/api/admin/stats', { headers: bearer(TOKEN) })).json<ErrorJson>();
+    expect(missing.error.message).toMatch(/Authorization: Bearer/);
+    expect(wrong.error.message).toBe('invalid admin token');
+  });
+
+  it('an unknown admin path is 404 only once authenticated', async () => {
+    const res = await admin.fetch('/api/admin/nope', { headers: bearer(ADMIN_TOKEN) });
+    expect(res.status).toBe(404);
+  });
+
+  it('neither the admin token nor a refused token reaches a log', async () => {
+    const h = harness({
+      mount: (app) => {
+        app.get('/api/admin/spec/boom', () => {
+          throw new Error('spec failure after admin auth');
+        });
+      },
+    });
+    const wrong = `wrong-${crypto.randomUUID()}`;
+    await h.fetch('/api/admin/spec/boom', { headers: bearer(ADMIN_TOKEN) });
+    await h.fetch('/api/admin/stats', { headers: bearer(ADMIN_TOKEN) });
+    await h.fetch('/api/admin/spec/boom', { headers: bearer(wrong) });
+    const boom = h.logs.find((l) => l.line.event === 'unhandled_error');
+    expect(boom?.line.principal).toBe('admin');
+    const text = JSON.stringify(h.logs);
+    expect(text).not.toContain(ADMIN_TOKEN);
+    expect(text).not.toContain(wrong);
+  });
+});
+
+describe('isAdminToken', () => {
+  it('is string equality, for any pair', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string(), fc.string(), async (a, b) => {
+        expect(await isAdminToken(a, b)).toBe(a === b);
+        expect(await isAdminToken(a, a)).toBe(true);
+      }),
+    );
+  });
+
+  it('tells apart tokens that differ only in the last character or in length', async () => {
+    expect(await isAdminToken('spec-admin-tokem', ADMIN_TOKEN)).toBe(false);
+    expect(await isAdminToken(`${ADMIN_TOKEN}\u0000`, ADMIN_TOKEN)).toBe(false);
+    expect(await isAdminToken('', ADMIN_TOKEN)).toBe(false);
   });
 });
 

@@ -42,6 +42,11 @@ const goodQuery = { points: 'a,b', start: START, end: END };
 const goodBody = { points: ['a', 'b'], start: START, end: END };
 
 describe('valid requests', () => {
+  it('takes a job priority, and refuses an unknown one', () => {
+    expect(timeseriesBodySchema.parse({ ...goodBody, priority: 'high' }).priority).toBe('high');
+    expect(bodyPaths({ ...goodBody, priority: 'urgent' })).toEqual(['priority']);
+  });
+
   it('GET and POST parse to the same request, with defaults', () => {
     const expected: TimeseriesRequest = {
       points: ['a', 'b'],
@@ -49,22 +54,17 @@ describe('valid requests', () => {
       end: END_MS,
       interval: 'raw',
       layout: 'columns',
+      priority: 'normal',
     };
     expect(timeseriesQuerySchema.parse(goodQuery)).toEqual(expected);
     expect(timeseriesBodySchema.parse(goodBody)).toEqual(expected);
   });
 
   it('takes every field when given, epoch ms included', () => {
-    const q = { ...goodQuery, start: String(START_MS), interval: '1h', layout: 'rows', format: 'msgpack' };
-    const b = { ...goodBody, start: START_MS, interval: '1h', layout: 'rows', format: 'msgpack' };
-    const expected = {
-      points: ['a', 'b'],
-      start: START_MS,
-      end: END_MS,
-      interval: '1h',
-      layout: 'rows',
-      format: 'msgpack',
-    };
+    const fields = { interval: '1h', layout: 'rows', format: 'msgpack', priority: 'high' };
+    const q = { ...goodQuery, start: String(START_MS), ...fields };
+    const b = { ...goodBody, start: START_MS, ...fields };
+    const expected = { points: ['a', 'b'], start: START_MS, end: END_MS, ...fields };
     expect(timeseriesQuerySchema.parse(q)).toEqual(expected);
     expect(timeseriesBodySchema.parse(b)).toEqual(expected);
   });

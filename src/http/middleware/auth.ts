@@ -1,7 +1,7 @@
 // Caller authentication on /api/*: the ACE token from `Authorization: Bearer` or `X-ACE-Token`,
-// and the principal (hex SHA-256 of the token) that owns data, rate limits and access proofs.
-// Owns token syntax only; whether ACE accepts the token is the ACE client's business. The token
-// is never logged: the request logger gets a prefix of the principal instead.
+// and the principal (hex SHA-256 of the token) that owns data, rate limits and access proofs;
+// and the admin door (ADMIN_TOKEN, compared in constant time). Owns token syntax only, not ACE's
+// verdict on a token. Tokens are never logged: loggers get a principal prefix instead.
 import type { MiddlewareHandler } from 'hono';
 import { AppErrorException, err, ok, type Result } from '../../errors.ts';
 import { sha256Hex } from '../../hash.ts';
@@ -60,14 +60,41 @@ export function callerAuth(): MiddlewareHandler<AppEnv> {
   };
 }
 
+const encoder = new TextEncoder();
+
 /**
- * The seam for /api/admin/*, which authenticates with the ADMIN_TOKEN secret instead of an ACE
- * token. Until the admin routes land with their own check it fails closed: every admin request
- * is 401, so no admin route can ever be reachable without authentication.
+ * Whether `given` is the admin token, in time independent of where they differ: both are hashed
+ * to 64 hex digits first, so the comparison always covers equal lengths (no length leak either),
+ * and crypto.subtle.timingSafeEqual does not stop at the first difference.
+ */
+export async function isAdminToken(given: string, expected: string): Promise<boolean> {
+  const [a, b] = await Promise.all([sha256Hex(given), sha256Hex(expected)]);
+  return crypto.subtle.timingSafeEqual(encoder.encode(a), encoder.encode(b));
+}
+
+/**
+ * Authenticates /api/admin/* with the ADMIN_TOKEN secret (services.config.adminToken), sent as
+ * `Authorization: Bearer <ADMIN_TOKEN>` only (X-ACE-Token is never read here). Missing or
+ * malformed → 401; a wrong token (an ACE user token included) → 401 too, as RFC 6750 §3.1 has it
+ * for an invalid token (the messages differ). Sets no token or principal: the admin token is not
+ * an ACE token, and is never forwarded, stored or logged.
  */
 export function adminAuth(): MiddlewareHandler<AppEnv> {
-  return async () => {
-    throw new AppErrorException({ kind: 'unauthorized', message: 'admin authentication required' });
+  return async (c, next) => {
+    const authorization = c.req.header('authorization');
+    const match = authorization === undefined ? null : BEARER.exec(authorization);
+    const given = match?.[1];
+    if (given === undefined || given.length > MAX_TOKEN_LENGTH) {
+      throw new AppErrorException({
+        kind: 'unauthorized',
+        message: 'admin routes need Authorization: Bearer <ADMIN_TOKEN>',
+      });
+    }
+    if (!(await isAdminToken(given, c.env.services.config.adminToken))) {
+      throw new AppErrorException({ kind: 'unauthorized', message: 'invalid admin token' });
+    }
+    c.set('log', c.var.log.with({ principal: 'admin' }));
+    await next();
   };
 }
 

@@ -115,6 +115,9 @@ export const paginatedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     let after: PagePosition | null = null;
     if (q.cursor !== undefined) {
       after = decodePageCursor(q.cursor, queryKey);
+      // The key binds a cursor to its query but is computable by anyone: a position outside the
+      // window would make this request walk every day from there, so it is no cursor of this query.
+      if (after && (after.t < q.start_time || after.t >= q.end_time || after.i < 0)) after = null;
       if (!after) {
         throw new AppErrorException({
           kind: 'invalid_input',

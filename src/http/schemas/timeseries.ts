@@ -5,6 +5,7 @@
 import { z } from '@hono/zod-openapi';
 import type { FORMATS } from '../../encoding/codec.ts';
 import { LAYOUTS } from '../../encoding/layout.ts';
+import { JOB_PRIORITIES, type JobPriority } from '../../jobs/store.ts';
 import { INTERVALS, type Interval } from '../../timeseries/intervals.ts';
 import { formatSchema, pointNameSchema, requiredOr, timeSchema } from './common.ts';
 
@@ -60,6 +61,11 @@ const layoutSchema = z
   .default('columns')
   .openapi({ description: 'series as columns or rows' });
 
+const prioritySchema = z
+  .enum(JOB_PRIORITIES, { error: `must be one of: ${JOB_PRIORITIES.join(', ')}` })
+  .default('normal')
+  .openapi({ description: 'queue of the job, when the request is served as one' });
+
 /** The cross-field rules: start < end and end - start ≤ 366 days, reported on `end`. */
 function checkWindow(value: { start: number; end: number }, ctx: z.RefinementCtx): void {
   if (value.start >= value.end)
@@ -82,6 +88,7 @@ export const timeseriesQuerySchema = z
     interval: intervalSchema,
     layout: layoutSchema,
     format: formatSchema.optional(),
+    priority: prioritySchema,
   })
   .superRefine(checkWindow);
 
@@ -95,11 +102,45 @@ export const timeseriesBodySchema = z
       interval: intervalSchema,
       layout: layoutSchema,
       format: formatSchema.optional(),
+      priority: prioritySchema,
     },
     { error: 'must be a JSON object' },
   )
   .superRefine(checkWindow)
   .openapi('TimeseriesRequest');
+
+// --- Responses -------------------------------------------------------------------------------
+
+const columnSeriesSchema = z
+  .object({ point: z.string(), t: z.array(z.number()), v: z.array(z.number()) })
+  .openapi('ColumnSeries');
+const rowSeriesSchema = z
+  .object({ point: z.string(), data: z.array(z.tuple([z.number(), z.number()])) })
+  .openapi('RowSeries');
+
+const metaSchema = z
+  .object({
+    samples: z.number().int(),
+    dropped: z.number().int(),
+    estimated_samples: z.number().int(),
+    route: z.enum(['cache', 'upstream', 'aggregate']),
+    cache: z.enum(['hit', 'partial', 'miss', 'bypass']),
+    chunks: z.number().int(),
+    upstream_requests: z.number().int(),
+  })
+  .openapi('TimeseriesMeta');
+
+/** The 200 body (API.md). */
+export const timeseriesResponseSchema = z
+  .object({
+    site: z.string(),
+    start: z.number().int(),
+    end: z.number().int(),
+    interval: z.enum(['raw', '5m', '1h', '1d']),
+    series: z.array(z.union([columnSeriesSchema, rowSeriesSchema])),
+    meta: metaSchema,
+  })
+  .openapi('TimeseriesResponse');
 
 /** A validated timeseries request, however it arrived: what the timeseries service takes. */
 export interface TimeseriesRequest {
@@ -111,6 +152,7 @@ export interface TimeseriesRequest {
   interval: Interval;
   layout: (typeof LAYOUTS)[number];
   format?: (typeof FORMATS)[number];
+  priority: JobPriority;
 }
 
 export type TimeseriesQuery = z.output<typeof timeseriesQuerySchema>;

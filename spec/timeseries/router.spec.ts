@@ -1,0 +1,124 @@
+// The routing invariants (review 26) as properties over the synthetic ACE's truth: a request whose
+// true size exceeds the direct limit by the safety margin is never served directly, whatever the
+// estimator knew (learned densities or catalogue intervals); a fully cached request is never made
+// a job on account of its size; `Prefer: respond-async` always gets a job; and the upper bound
+// weighs each density source by its known error.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sitePoints } from '../../fixtures/ace/catalogue.ts';
+import { countSamples } from '../../fixtures/ace/generator.ts';
+import { type DensitySource, estimate, learnDensity } from '../../src/timeseries/estimator.ts';
+import { decideRoute, SAFETY_MARGIN, upperBound } from '../../src/timeseries/router.ts';
+import { windowArb } from '../support/arbitraries.ts';
+
+const HOUR = 3_600_000;
+const DAY = 86_400_000;
+const pool = sitePoints('demo-small').filter((p) => p.point.collect_enabled);
+const samplesArb = fc.integer({ min: 0, max: 10_000_000 });
+const bySourceArb = fc.record({
+  learned: samplesArb,
+  catalogue: samplesArb,
+  site: samplesArb,
+  default: samplesArb,
+});
+
+describe('decideRoute', () => {
+  it('gives a job to every request that asks for one', () => {
+    fc.assert(
+      fc.property(bySourceArb, fc.nat(), fc.boolean(), (samplesBySource, threshold, fullyCached) => {
+        const d = decideRoute({ estimate: { samplesBySource }, threshold, preferAsync: true, fullyCached });
+        expect(d).toMatchObject({ route: 'job', reason: 'requested_async' });
+      }),
+    );
+  });
+
+  it('never makes a job of a fully cached request on account of its size', () => {
+    fc.assert(
+      fc.property(bySourceArb, fc.nat(), (samplesBySource, threshold) => {
+        const d = decideRoute({
+          estimate: { samplesBySource },
+          threshold,
+          preferAsync: false,
+          fullyCached: true,
+        });
+        expect(d.route).toBe('direct');
+      }),
+    );
+  });
+
+  it('serves directly exactly when the pessimistic bound fits under the threshold', () => {
+    fc.assert(
+      fc.property(bySourceArb, fc.nat({ max: 80_000_000 }), (samplesBySource, threshold) => {
+        const d = decideRoute({
+          estimate: { samplesBySource },
+          threshold,
+          preferAsync: false,
+          fullyCached: false,
+        });
+        expect(d.upperBound).toBe(upperBound(samplesBySource));
+        expect(d.route).toBe(d.upperBound > threshold ? 'job' : 'direct');
+      }),
+    );
+  });
+
+  it('weighs each source by its known under-estimate, and the default by none', () => {
+    // The factors the estimator specs justify: learned ±20% → 1.25, catalogue and site ×2.
+    const expected: Record<DensitySource, number> = {
+      learned: 1250,
+      catalogue: 2000,
+      site: 2000,
+      default: 1000,
+    };
+    for (const source of Object.keys(expected) as DensitySource[]) {
+      const samplesBySource = { learned: 0, catalogue: 0, site: 0, default: 0, [source]: 1000 };
+      expect(upperBound(samplesBySource)).toBe(expected[source]);
+    }
+  });
+});
+
+describe('routing against the synthetic truth', () => {
+  // Densities learned from three daily fetches before the windows, as point_stats folds them.
+  const TRAIN_END = Date.UTC(2025, 5, 1);
+  const learned = new Map(
+    pool.map((p) => {
+      let d = learnDensity(null, {
+        samples: countSamples(p, TRAIN_END - 3 * DAY, TRAIN_END - 2 * DAY),
+        durationMs: DAY,
+      });
+      d = learnDensity(d, {
+        samples: countSamples(p, TRAIN_END - 2 * DAY, TRAIN_END - DAY),
+        durationMs: DAY,
+      });
+      d = learnDensity(d, { samples: countSamples(p, TRAIN_END - DAY, TRAIN_END), durationMs: DAY });
+      return [p.point.name, d] as const;
+    }),
+  );
+
+  it('never serves directly a request whose true size exceeds the limit by the safety margin', () => {
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(pool, { minLength: 1, maxLength: 20 }),
+        windowArb(HOUR, 60 * DAY),
+        fc.boolean(),
+        // The threshold relative to the truth, so cases crowd around the boundary that matters.
+        fc.double({ min: 0.05, max: 2, noNaN: true }),
+        (points, w, useLearned, ratio) => {
+          const truth = points.reduce((n, p) => n + countSamples(p, w.startMs, w.endMs), 0);
+          const threshold = Math.max(1, Math.floor(truth * ratio));
+          const e = estimate({
+            points: points.map((p) =>
+              useLearned
+                ? { point: p.point.name, learned: learned.get(p.point.name) }
+                : { point: p.point.name, collectIntervalS: p.point.collect_interval, collectEnabled: true },
+            ),
+            uncachedMs: w.endMs - w.startMs,
+            defaultSamplesPerSecond: 1 / 30,
+          });
+          const d = decideRoute({ estimate: e, threshold, preferAsync: false, fullyCached: false });
+          if (truth > threshold * (1 + SAFETY_MARGIN)) expect(d.route).toBe('job');
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

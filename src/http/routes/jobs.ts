@@ -1,0 +1,150 @@
+// The job routes of API.md: a job's status, its result (in the timeseries route's formats and
+// layouts) and cancellation. A job belongs to its principal: another principal's job is 404 on
+// every route, so ids leak nothing. Services do the work (jobs/store.ts, jobs/results.ts).
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { LAYOUTS, layOut } from '../../encoding/layout.ts';
+import { AppErrorException, unwrap } from '../../errors.ts';
+import { toAppError } from '../../jobs/store.ts';
+import { splitAtDays } from '../../timeseries/chunks.ts';
+import { downsample } from '../../timeseries/downsample.ts';
+import { INTERVALS } from '../../timeseries/intervals.ts';
+import type { AppEnv } from '../context.ts';
+import { formatFor, sendEncoded } from '../negotiate.ts';
+import { formatSchema } from '../schemas/common.ts';
+import { errorBodySchema } from '../schemas/error.ts';
+import { jobCancelledSchema, jobParamsSchema, jobStatusSchema, presentJob } from '../schemas/jobs.ts';
+import { timeseriesResponseSchema } from '../schemas/timeseries.ts';
+import { validationHook } from '../validation.ts';
+
+const error = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema } },
+});
+
+const statusRoute = createRoute({
+  method: 'get',
+  path: '/api/jobs/{id}',
+  tags: ['jobs'],
+  summary: "A job's status and progress",
+  request: { params: jobParamsSchema },
+  responses: {
+    200: { description: 'the job', content: { 'application/json': { schema: jobStatusSchema } } },
+    404: error("no such job (another principal's job is 404 too)"),
+  },
+});
+
+const resultQuerySchema = z.object({
+  layout: z
+    .enum(LAYOUTS, { error: `must be one of: ${LAYOUTS.join(', ')}` })
+    .optional()
+    .openapi({ description: 'defaults to the layout of the submitted request' }),
+  format: formatSchema.optional(),
+});
+
+const resultRoute = createRoute({
+  method: 'get',
+  path: '/api/jobs/{id}/result',
+  tags: ['jobs'],
+  summary: "A succeeded job's data, in the timeseries route's formats and layouts",
+  request: { params: jobParamsSchema, query: resultQuerySchema },
+  responses: {
+    200: {
+      description: 'the series, as the timeseries route would have answered',
+      content: {
+        'application/json': { schema: timeseriesResponseSchema },
+        'application/msgpack': { schema: timeseriesResponseSchema },
+      },
+    },
+    404: error('no such job'),
+    406: error('no acceptable format'),
+    409: error('the job has not succeeded'),
+    410: error('the result has expired'),
+    503: error('the result store failed'),
+  },
+});
+
+const cancelRoute = createRoute({
+  method: 'delete',
+  path: '/api/jobs/{id}',
+  tags: ['jobs'],
+  summary: 'Cancels a job: at once when waiting, at the next page boundary when running',
+  request: { params: jobParamsSchema },
+  responses: {
+    200: {
+      description: 'cancelled (or stopping)',
+      content: { 'application/json': { schema: jobCancelledSchema } },
+    },
+    404: error('no such job'),
+    409: error('the job has already finished'),
+  },
+});
+
+/** What the stored request says about presentation (written by jobs/requests.ts). */
+const storedRequestSchema = z.object({
+  points: z.array(z.string()),
+  start: z.number(),
+  end: z.number(),
+  interval: z.enum(INTERVALS).catch('raw'),
+  layout: z.enum(LAYOUTS).catch('columns'),
+});
+
+/** The jobs sub-app. */
+export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(statusRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const job = unwrap(await c.env.services.jobStore.get(id, c.var.principal));
+    if (!job) throw new AppErrorException({ kind: 'not_found', message: 'no such job' });
+    c.header('Cache-Control', 'private, no-store');
+    return c.json(presentJob(job), 200);
+  })
+  .openapi(resultRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const query = c.req.valid('query');
+    const format = query.format ?? formatFor(c);
+    const { job, series } = unwrap(await c.env.services.jobResults.read(id, c.var.principal));
+    const stored = storedRequestSchema.safeParse(job.request);
+    const points = stored.success ? stored.data.points : series.map((s) => s.point);
+    const interval = stored.success ? stored.data.interval : 'raw';
+    const start = stored.success ? stored.data.start : 0;
+    const end = stored.success ? stored.data.end : 0;
+    // In the order asked, empty for a point with no samples, downsampled as asked.
+    const byPoint = new Map(series.map((s) => [s.point, s]));
+    const ordered = points.map((point) => {
+      const raw = byPoint.get(point) ?? { point, t: [], v: [] };
+      return interval === 'raw' ? raw : downsample(raw, interval);
+    });
+    const samples = ordered.reduce((n, s) => n + s.t.length, 0);
+    c.set('served', { samples, estimatedSamples: job.estimatedSamples ?? 0 });
+    c.header('Cache-Control', 'private, no-store');
+    return sendEncoded(
+      c,
+      {
+        site: job.site,
+        start,
+        end,
+        interval,
+        series: layOut(ordered, query.layout ?? (stored.success ? stored.data.layout : 'columns')),
+        meta: {
+          samples,
+          dropped: 0,
+          estimated_samples: job.estimatedSamples ?? 0,
+          route: 'upstream',
+          cache: 'miss',
+          chunks: splitAtDays(start, end).length,
+          upstream_requests: job.progress.pages,
+        },
+      },
+      200,
+      format,
+    );
+  })
+  .openapi(cancelRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    const cancelled = await c.env.services.jobStore.requestCancel(id, c.var.principal);
+    if (!cancelled.ok) throw new AppErrorException(toAppError(cancelled.error));
+    // A running job stops at its next page boundary: cancelled for the client, pending until then.
+    return c.json(
+      { id: cancelled.value.id, status: 'cancelled' as const, pending: cancelled.value.status === 'running' },
+      200,
+    );
+  });

@@ -1,0 +1,96 @@
+// A job result as a sequence of frames, so it can be written slice by slice while ACE is still
+// being read and never held whole (review 24): each frame is a u32 (LE) length and one chunk in the
+// cache's encoding (cache/chunk-codec.ts), gzip-compressed on its own, so no compressor state
+// spans frames. Writing to R2 is the consumer's business, reading it back is results.ts'.
+import { type ChunkSeries, decodeChunk, encodeChunk } from '../cache/chunk-codec.ts';
+import { gunzip, gzip } from '../encoding/gzip.ts';
+
+/** Stored in the result object's metadata; bump it when the framing changes. */
+export const RESULT_ENCODING = 'gzip-frames-f64-columns-v1';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Samples one slice may be estimated at: a slice is fetched, encoded and written before the next
+ * begins, so this (about 16 bytes a sample decoded, a few times that while parsing) bounds a job's
+ * memory whatever its size. See docs/PERFORMANCE.md.
+ */
+export const SLICE_MAX_SAMPLES = 250_000;
+
+export interface Slice {
+  startMs: number;
+  endMs: number;
+}
+
+/**
+ * Cuts [startMs, endMs) at UTC midnights into runs of whole days, each estimated at no more than
+ * maxSamples (from the job's estimate spread evenly over its days); one day is the smallest
+ * slice. Without an estimate every day is its own slice. Consecutive, in time order, covering the
+ * window exactly.
+ */
+export function planSlices(
+  startMs: number,
+  endMs: number,
+  estimatedSamples: number | null,
+  maxSamples: number = SLICE_MAX_SAMPLES,
+): Slice[] {
+  if (endMs <= startMs) return [];
+  const firstDay = Math.floor(startMs / DAY_MS);
+  const days = Math.ceil(endMs / DAY_MS) - firstDay;
+  const perDay = estimatedSamples === null ? Number.POSITIVE_INFINITY : estimatedSamples / days;
+  const daysPerSlice = Math.max(1, Math.floor(maxSamples / Math.max(perDay, 1)));
+  const slices: Slice[] = [];
+  for (let day = firstDay; day * DAY_MS < endMs; day += daysPerSlice) {
+    slices.push({
+      startMs: Math.max(startMs, day * DAY_MS),
+      endMs: Math.min(endMs, (day + daysPerSlice) * DAY_MS),
+    });
+  }
+  return slices;
+}
+
+/** One slice's series as a frame. */
+export async function encodeFrame(series: readonly ChunkSeries[]): Promise<Uint8Array> {
+  const chunk = await gzip(encodeChunk(series));
+  const out = new Uint8Array(4 + chunk.byteLength);
+  new DataView(out.buffer).setUint32(0, chunk.byteLength, true);
+  out.set(chunk, 4);
+  return out;
+}
+
+/**
+ * Reads frames back and concatenates each point's samples in frame order (slices are written in
+ * time order, so the series stay ascending). Points appear in first-seen order. Null when the
+ * bytes are not a whole sequence of well-formed frames: a truncated result is never served.
+ */
+export async function decodeFrames(bytes: Uint8Array): Promise<ChunkSeries[] | null> {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const byPoint = new Map<string, ChunkSeries>();
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    if (offset + 4 > bytes.byteLength) return null;
+    const length = view.getUint32(offset, true);
+    const end = offset + 4 + length;
+    if (end > bytes.byteLength) return null;
+    let frame: ChunkSeries[] | null;
+    try {
+      frame = decodeChunk(await gunzip(bytes.subarray(offset + 4, end)));
+    } catch {
+      return null;
+    }
+    if (!frame) return null;
+    for (const s of frame) {
+      const target = byPoint.get(s.point);
+      if (!target) {
+        byPoint.set(s.point, { point: s.point, t: [...s.t], v: [...s.v] });
+        continue;
+      }
+      for (let i = 0; i < s.t.length; i++) {
+        target.t.push(s.t[i] as number);
+        target.v.push(s.v[i] as number);
+      }
+    }
+    offset = end;
+  }
+  return [...byPoint.values()];
+}

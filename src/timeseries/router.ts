@@ -1,0 +1,65 @@
+// Routing between the direct path and a background job (review 26, 31): a request is served in
+// the invocation only when a pessimistic bound on its uncached size fits under the threshold.
+// Each density source's estimate is inflated by the error that source is known to have, so a
+// request whose true size is well over the limit is never served directly. Pure.
+import type { DensitySource, Estimate } from './estimator.ts';
+
+/**
+ * How far each source's estimate may fall short of the truth (measured by the estimator specs:
+ * learned densities stay within ±20%, catalogue intervals within a factor of 2; the default is
+ * configured at or above the densest interval class, so it never under-estimates).
+ */
+export const UNDERESTIMATE_FACTOR: Readonly<Record<DensitySource, number>> = {
+  learned: 1.25,
+  catalogue: 2,
+  site: 2,
+  default: 1,
+};
+
+/**
+ * The margin the routing guarantee is stated with: a request whose true size exceeds the
+ * threshold by more than this fraction is never served directly (spec/timeseries/router.spec.ts).
+ */
+export const SAFETY_MARGIN = 0.25;
+
+/** Why a request went where it went (logged, and in Analytics Engine). */
+export type RouteReason = 'requested_async' | 'fully_cached' | 'over_threshold' | 'within_threshold';
+
+export interface RouteDecision {
+  route: 'direct' | 'job';
+  reason: RouteReason;
+  /** The pessimistic size the decision compared with the threshold. */
+  upperBound: number;
+}
+
+export interface RouteInput {
+  estimate: Pick<Estimate, 'samplesBySource'>;
+  /** The effective DIRECT_MAX_SAMPLES (adaptive-threshold.ts may have lowered it). */
+  threshold: number;
+  /** `Prefer: respond-async`. */
+  preferAsync: boolean;
+  /** Every chunk of the request is cached: serving it costs no upstream work. */
+  fullyCached: boolean;
+}
+
+/** The estimate inflated by each source's known error: what the router compares. */
+export function upperBound(samplesBySource: Readonly<Record<DensitySource, number>>): number {
+  let bound = 0;
+  for (const source of Object.keys(UNDERESTIMATE_FACTOR) as DensitySource[]) {
+    bound += samplesBySource[source] * UNDERESTIMATE_FACTOR[source];
+  }
+  return Math.ceil(bound);
+}
+
+/**
+ * A client may ask for a job; nothing a client sends can put an oversized request on the direct
+ * path; a fully cached request is never made a job on account of its size.
+ */
+export function decideRoute(input: RouteInput): RouteDecision {
+  const bound = upperBound(input.estimate.samplesBySource);
+  if (input.preferAsync) return { route: 'job', reason: 'requested_async', upperBound: bound };
+  if (input.fullyCached) return { route: 'direct', reason: 'fully_cached', upperBound: bound };
+  return bound > input.threshold
+    ? { route: 'job', reason: 'over_threshold', upperBound: bound }
+    : { route: 'direct', reason: 'within_threshold', upperBound: bound };
+}
