@@ -14,7 +14,7 @@ const ratePeriod = (dflt: 10 | 60) =>
 const configSchema = z.object({
   ACE_BASE_URL: z.url(),
   CORS_ORIGINS: z.string().default(''),
-  DIRECT_MAX_SAMPLES: int(500_000),
+  DIRECT_MAX_SAMPLES: int(250_000),
   DIRECT_BUDGET_MS: int(15_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),

@@ -118,6 +118,8 @@ const isolate: { aceProbe?: ReturnType<typeof createAceReachabilityProbe>; probe
 // isolate (a breaker per request would never see consecutive failures); and the catalogue cache.
 const aceUpstreams = new Map<string, AceUpstream>();
 const catalogueCache = createCatalogueCache();
+// Site catalogues for callers whose access was proven (the read path): keyed by site alone.
+const siteCatalogueCache = createCatalogueCache({ ttlMs: 300_000, maxEntries: 256 });
 // Range fetches of the read path, shared by concurrent identical requests of the isolate.
 const rangeFlights = createRangeFlights();
 // The adaptive threshold learns from this isolate's direct requests; one per configuration.
@@ -179,6 +181,9 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   const eviction = createCacheEviction({ bucket: env.CACHE, db, clock, log, maxBytes: config.cacheMaxBytes });
   const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
   const pointStats = createPointStats({ db, clock });
+  // The read path and aggregates prove access before they read the catalogue, so one listing per
+  // site serves all their callers.
+  const siteCatalogue = createPointsCatalogue({ ace, clock, cache: siteCatalogueCache, sharedPerSite: true });
   const access = createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) });
   const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
   // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
@@ -197,7 +202,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     ace,
     cache,
     access,
-    catalogue: points,
+    catalogue: siteCatalogue,
     clock,
     log,
     ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
@@ -288,7 +293,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
       periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
     }),
-    aggregates: createAggregatesService({ store: aggregateStore, access, catalogue: points }),
+    aggregates: createAggregatesService({ store: aggregateStore, access, catalogue: siteCatalogue }),
     retention: createAggregateRetention({
       db,
       bucket: env.CACHE,

@@ -213,3 +213,23 @@ describe('recent data', () => {
     expect(row?.ttl).toBeLessThanOrEqual(60_000);
   });
 });
+
+describe('the site catalogue behind the read path', () => {
+  it('is shared by every principal with proven access: a second caller costs ACE no listing', async () => {
+    const day = { points: names.join(','), start: D0 + 50 * DAY, end: D0 + 51 * DAY };
+    expect((await get(day, freshToken())).status).toBe(200);
+    const listings = () => aceMock.stats().requests.configured_points ?? 0;
+    const before = listings();
+    const other = await get(day, freshToken());
+    expect(other.status).toBe(200);
+    expect(other.headers.get('x-cache')).toBe('HIT');
+    expect(listings()).toBe(before);
+  });
+
+  it('still refuses a principal ACE refuses, however warm the shared listing is', async () => {
+    const day = { points: names.join(','), start: D0 + 50 * DAY, end: D0 + 51 * DAY };
+    expect((await get(day, freshToken())).status).toBe(200);
+    const refused = await get(day, `forbidden-${crypto.randomUUID()}`);
+    expect(refused.status).toBe(403);
+  });
+});

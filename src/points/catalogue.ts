@@ -62,7 +62,16 @@ export interface PointsCatalogueOptions {
   ace: Pick<AceClient, 'listConfiguredPoints'>;
   clock: Clock;
   cache: CatalogueCache;
+  /**
+   * Share one listing per site among callers. Only for callers whose access to the site was
+   * proven first (the read path's site-access check): then a site's catalogue costs one ACE
+   * call per TTL for all of them, not one per caller (measured under load: docs/PERFORMANCE.md).
+   */
+  sharedPerSite?: boolean;
 }
+
+/** The cache key of listings shared by every caller with proven access. */
+const SHARED = '*';
 
 /** Creates a bounded per-isolate cache (entries expire after ttlMs; the oldest are evicted first). */
 export function createCatalogueCache(options: CatalogueCacheOptions = {}): CatalogueCache {
@@ -194,12 +203,13 @@ export function pagePoints(items: readonly PointItem[], query: PointsQuery): Res
 export function createPointsCatalogue(options: PointsCatalogueOptions): PointsCatalogue {
   const { ace, clock, cache } = options;
   async function list(site: string, caller: PointsCaller): Promise<Result<readonly PointItem[]>> {
-    const cached = cache.get(caller.principal, site, clock.now());
+    const owner = options.sharedPerSite ? SHARED : caller.principal;
+    const cached = cache.get(owner, site, clock.now());
     if (cached) return ok(cached);
     const listed = await ace.listConfiguredPoints(site, caller.token);
     if (!listed.ok) return listed;
     const items = listed.value.value.points.map(toPointItem);
-    cache.set(caller.principal, site, items, clock.now());
+    cache.set(owner, site, items, clock.now());
     return ok(items);
   }
   return {

@@ -150,7 +150,7 @@ describe('GET /api/admin/stats', () => {
         total: 4,
         by_route: [{ route: '/api/sites/:site/timeseries', count: 4, cache: { hit: 3, miss: 1 } }],
       },
-      routing: { direct_max_samples: 500_000, effective_direct_max_samples: 500_000 },
+      routing: { direct_max_samples: 250_000, effective_direct_max_samples: 250_000 },
     });
 
     const again = await (await fixed.fetch('/api/admin/stats', { headers: ADMIN })).json<{
