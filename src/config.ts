@@ -16,6 +16,7 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   DIRECT_MAX_SAMPLES: int(250_000),
   DIRECT_BUDGET_MS: int(15_000),
+  JOB_MAX_SAMPLES: int(5_000_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),
   CACHE_HISTORY_TTL_S: int(7 * 86_400),
@@ -41,6 +42,8 @@ export interface Config {
   directMaxSamples: number;
   /** Wall time a direct request may take before it counts against the adaptive threshold. */
   directBudgetMs: number;
+  /** The largest answer (samples) taken on at all, directly or as a job's result. */
+  jobMaxSamples: number;
   defaultSamplesPerSecond: number;
   cacheMaxBytes: number;
   cacheHistoryTtlMs: number;
@@ -77,6 +80,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
       .filter((o) => o.length > 0),
     directMaxSamples: v.DIRECT_MAX_SAMPLES,
     directBudgetMs: v.DIRECT_BUDGET_MS,
+    jobMaxSamples: v.JOB_MAX_SAMPLES,
     defaultSamplesPerSecond: v.DEFAULT_SAMPLES_PER_SECOND,
     cacheMaxBytes: v.CACHE_MAX_BYTES,
     cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,

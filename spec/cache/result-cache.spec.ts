@@ -223,12 +223,13 @@ describe('present (the router’s view of what is cached)', () => {
     now += 5_000; // the third has expired
     const absent = Array.from({ length: 250 }, () => freshKey());
     const got = await cache.present([...absent, ...stored, stored[0] as string]);
-    expect(got.ok && [...got.value].sort()).toEqual([stored[0], stored[1]].sort());
+    expect(got.ok && [...got.value.keys()].sort()).toEqual([stored[0], stored[1]].sort());
+    expect(got.ok && got.value.get(stored[0] as string)).toBe(meta.samples);
   });
 
   it('answers an empty set for no keys and an error when D1 fails', async () => {
     const { cache } = cacheWith();
-    expect(await cache.present([])).toEqual({ ok: true, value: new Set() });
+    expect(await cache.present([])).toEqual({ ok: true, value: new Map() });
     const plan = createFaultPlan<D1Op>();
     plan.set('all', { kind: 'error' });
     const failing = cacheWith({ d1: faultyD1(env.DB, plan) }).cache;

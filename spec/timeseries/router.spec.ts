@@ -2,7 +2,7 @@
 // true size exceeds the direct limit by the safety margin is never served directly, whatever the
 // estimator knew (learned densities or catalogue intervals); a fully cached request is never made
 // a job on account of its size; `Prefer: respond-async` always gets a job; and the upper bound
-// weighs each density source by its known error.
+// weighs each density source by its known error; nothing larger than one answer may be is taken.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
@@ -15,6 +15,8 @@ const HOUR = 3_600_000;
 const DAY = 86_400_000;
 const pool = sitePoints('demo-small').filter((p) => p.point.collect_enabled);
 const samplesArb = fc.integer({ min: 0, max: 10_000_000 });
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const NOTHING_UNCACHED = { learned: 0, catalogue: 0, site: 0, default: 0 };
 const bySourceArb = fc.record({
   learned: samplesArb,
   catalogue: samplesArb,
@@ -26,7 +28,14 @@ describe('decideRoute', () => {
   it('gives a job to every request that asks for one', () => {
     fc.assert(
       fc.property(bySourceArb, fc.nat(), fc.boolean(), (samplesBySource, threshold, fullyCached) => {
-        const d = decideRoute({ estimate: { samplesBySource }, threshold, preferAsync: true, fullyCached });
+        const d = decideRoute({
+          estimate: { samplesBySource },
+          threshold,
+          preferAsync: true,
+          fullyCached,
+          cachedSamples: 0,
+          maxSamples: UNLIMITED,
+        });
         expect(d).toMatchObject({ route: 'job', reason: 'requested_async' });
       }),
     );
@@ -34,15 +43,41 @@ describe('decideRoute', () => {
 
   it('never makes a job of a fully cached request on account of its size', () => {
     fc.assert(
-      fc.property(bySourceArb, fc.nat(), (samplesBySource, threshold) => {
+      fc.property(fc.nat({ max: 10_000_000 }), fc.nat(), (cachedSamples, threshold) => {
         const d = decideRoute({
-          estimate: { samplesBySource },
+          estimate: { samplesBySource: NOTHING_UNCACHED },
           threshold,
           preferAsync: false,
           fullyCached: true,
+          cachedSamples,
+          maxSamples: 10_000_000,
         });
         expect(d.route).toBe('direct');
       }),
+    );
+  });
+
+  it('refuses anything larger than one answer may be, cached samples included, however asked', () => {
+    fc.assert(
+      fc.property(
+        bySourceArb,
+        fc.nat({ max: 50_000_000 }),
+        fc.nat({ max: 50_000_000 }),
+        fc.boolean(),
+        fc.boolean(),
+        (samplesBySource, cachedSamples, maxSamples, preferAsync, fullyCached) => {
+          const d = decideRoute({
+            estimate: { samplesBySource },
+            threshold: 1_000,
+            preferAsync,
+            fullyCached,
+            cachedSamples,
+            maxSamples,
+          });
+          const total = cachedSamples + upperBound(samplesBySource);
+          expect(d.route === 'refuse').toBe(total > maxSamples);
+        },
+      ),
     );
   });
 
@@ -54,6 +89,8 @@ describe('decideRoute', () => {
           threshold,
           preferAsync: false,
           fullyCached: false,
+          cachedSamples: 0,
+          maxSamples: UNLIMITED,
         });
         expect(d.upperBound).toBe(upperBound(samplesBySource));
         expect(d.route).toBe(d.upperBound > threshold ? 'job' : 'direct');
@@ -114,7 +151,14 @@ describe('routing against the synthetic truth', () => {
             uncachedMs: w.endMs - w.startMs,
             defaultSamplesPerSecond: 1 / 30,
           });
-          const d = decideRoute({ estimate: e, threshold, preferAsync: false, fullyCached: false });
+          const d = decideRoute({
+            estimate: e,
+            threshold,
+            preferAsync: false,
+            fullyCached: false,
+            cachedSamples: 0,
+            maxSamples: UNLIMITED,
+          });
           if (truth > threshold * (1 + SAFETY_MARGIN)) expect(d.route).toBe('job');
         },
       ),

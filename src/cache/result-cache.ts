@@ -48,10 +48,10 @@ export interface ResultCache {
   ): Promise<Result<{ stored: boolean; bytes: number }>>;
   stats(): Promise<Result<CacheStats>>;
   /**
-   * Which of `keys` the index lists as stored and unexpired: what the router's estimate may treat
-   * as cached without reading a byte from R2. A hint: get() still decides what is served.
+   * Which of `keys` the index lists as stored and unexpired, with their samples: what the router
+   * may treat as cached without reading a byte from R2. A hint: get() still decides what is served.
    */
-  present(keys: readonly string[]): Promise<Result<Set<string>>>;
+  present(keys: readonly string[]): Promise<Result<Map<string, number>>>;
 }
 
 export interface ResultCacheOptions {
@@ -234,20 +234,20 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
 
     async present(keys) {
       const distinct = [...new Set(keys)];
-      if (distinct.length === 0) return ok(new Set());
+      if (distinct.length === 0) return ok(new Map());
       const now = clock.now();
-      const rows = await db.allInChunks<{ key: string }, string>(
+      const rows = await db.allInChunks<{ key: string; samples: number }, string>(
         'cache.present',
         distinct,
         (chunk) =>
           stmt(
-            `SELECT key FROM cache_entries WHERE expires_at > ? AND key IN (${placeholders(chunk.length)})`,
+            `SELECT key, samples FROM cache_entries WHERE expires_at > ? AND key IN (${placeholders(chunk.length)})`,
             now,
             ...chunk,
           ),
         { reservedParams: 1 },
       );
-      return rows.ok ? ok(new Set(rows.value.map((r) => r.key))) : rows;
+      return rows.ok ? ok(new Map(rows.value.map((r) => [r.key, r.samples]))) : rows;
     },
   };
 }

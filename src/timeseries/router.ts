@@ -23,10 +23,16 @@ export const UNDERESTIMATE_FACTOR: Readonly<Record<DensitySource, number>> = {
 export const SAFETY_MARGIN = 0.25;
 
 /** Why a request went where it went (logged, and in Analytics Engine). */
-export type RouteReason = 'requested_async' | 'fully_cached' | 'over_threshold' | 'within_threshold';
+export type RouteReason =
+  | 'requested_async'
+  | 'fully_cached'
+  | 'over_threshold'
+  | 'within_threshold'
+  | 'too_large';
 
 export interface RouteDecision {
-  route: 'direct' | 'job';
+  /** `refuse`: larger than any one answer may be (413, with advice to narrow it). */
+  route: 'direct' | 'job' | 'refuse';
   reason: RouteReason;
   /** The pessimistic size the decision compared with the threshold. */
   upperBound: number;
@@ -40,6 +46,10 @@ export interface RouteInput {
   preferAsync: boolean;
   /** Every chunk of the request is cached: serving it costs no upstream work. */
   fullyCached: boolean;
+  /** Samples already cached (exact); they count towards the size of the answer. */
+  cachedSamples: number;
+  /** JOB_MAX_SAMPLES: no answer, direct or as a job result, may be larger. */
+  maxSamples: number;
 }
 
 /** The estimate inflated by each source's known error: what the router compares. */
@@ -53,10 +63,15 @@ export function upperBound(samplesBySource: Readonly<Record<DensitySource, numbe
 
 /**
  * A client may ask for a job; nothing a client sends can put an oversized request on the direct
- * path; a fully cached request is never made a job on account of its size.
+ * path; a fully cached request is never made a job on account of its size; and nothing larger
+ * than `maxSamples` (cached plus a pessimistic bound on the rest) is taken on at all.
  */
 export function decideRoute(input: RouteInput): RouteDecision {
   const bound = upperBound(input.estimate.samplesBySource);
+  // A job would only postpone the failure: its result is one answer too.
+  if (input.cachedSamples + bound > input.maxSamples) {
+    return { route: 'refuse', reason: 'too_large', upperBound: bound };
+  }
   if (input.preferAsync) return { route: 'job', reason: 'requested_async', upperBound: bound };
   if (input.fullyCached) return { route: 'direct', reason: 'fully_cached', upperBound: bound };
   return bound > input.threshold

@@ -65,6 +65,8 @@ export interface Assessment {
   /** Whether the cache index lists each chunk as stored (a hint; reads decide). */
   indexed: boolean[];
   fullyCached: boolean;
+  /** Samples the index lists for the cached chunks (exact, from cache_entries). */
+  cachedSamples: number;
   /** The estimate over the chunks not cached, up to now (the future holds no samples). */
   estimate: Estimate;
   /** When the assessment started and when access was proven (Server-Timing). */
@@ -189,6 +191,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
     const present = await cache.present(keys);
     if (!present.ok) log.warn('timeseries.index_unavailable', { kind: present.error.kind });
     const indexed = keys.map((k) => present.ok && present.value.has(k));
+    const cachedSamples = present.ok ? [...present.value.values()].reduce((n, x) => n + x, 0) : 0;
     const learned = await densities.knowledge(request.site, points);
     if (!learned.ok) log.warn('timeseries.densities_unavailable', { kind: learned.error.kind });
     const uncachedMs = chunks.reduce(
@@ -211,6 +214,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
       keys,
       indexed,
       fullyCached: indexed.every(Boolean),
+      cachedSamples,
       estimate: estimate({
         points: knowledge,
         uncachedMs,

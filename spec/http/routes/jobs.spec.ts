@@ -172,6 +172,21 @@ describe('routing by size', () => {
     expect(res.headers.get('x-cache')).toBe('HIT');
   });
 
+  it('refuses with 413 what no answer may hold (JOB_MAX_SAMPLES), even when asked for a job', async () => {
+    const h = harness({ env: { JOB_MAX_SAMPLES: '1000' } });
+    for (const prefer of [{}, { prefer: 'respond-async' }] as Record<string, string>[]) {
+      const res = await h.fetch('/api/sites/demo-small/timeseries', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${freshToken()}`, 'content-type': 'application/json', ...prefer },
+        body: JSON.stringify({ points: names, start: D0 + 60 * DAY, end: D0 + 90 * DAY }),
+      });
+      expect(res.status).toBe(413);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('payload_too_large');
+      expect(body.error.message).toMatch(/narrow/);
+    }
+  });
+
   it('reports the estimate of the uncached part in meta, next to the actual samples', async () => {
     const token = freshToken();
     const body = { points: names, start: D0 + 30 * DAY, end: D0 + 31 * DAY };

@@ -6,7 +6,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { Format } from '../../encoding/codec.ts';
 import { type Layout, layOut } from '../../encoding/layout.ts';
-import { unwrap } from '../../errors.ts';
+import { AppErrorException, unwrap } from '../../errors.ts';
 import { newJobFor } from '../../jobs/requests.ts';
 import { decideRoute } from '../../timeseries/router.ts';
 import type { Assessment, Served } from '../../timeseries/service.ts';
@@ -65,6 +65,7 @@ const responses = {
   403: error('ACE does not let this token read the site'),
   404: error('no such site'),
   406: error('no acceptable format'),
+  413: error('larger than any one answer may be (JOB_MAX_SAMPLES): narrow it'),
   429: {
     ...error('too many requests, or too many job submissions'),
     headers: { 'Retry-After': RETRY_AFTER },
@@ -172,6 +173,8 @@ async function serve(c: Context<AppEnv>, site: string, request: TimeseriesReques
     threshold: services.directThreshold.current(),
     preferAsync,
     fullyCached: assessment.fullyCached,
+    cachedSamples: assessment.cachedSamples,
+    maxSamples: services.config.jobMaxSamples,
   });
   c.var.log.info('timeseries.routed', {
     route: decision.route,
@@ -179,6 +182,12 @@ async function serve(c: Context<AppEnv>, site: string, request: TimeseriesReques
     estimated_samples: assessment.estimate.samples,
     upper_bound: decision.upperBound,
   });
+  if (decision.route === 'refuse') {
+    throw new AppErrorException({
+      kind: 'payload_too_large',
+      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${services.config.jobMaxSamples}; narrow the window or the points, ask for interval=1h or 1d, or page with /timeseries/paginated`,
+    });
+  }
   if (decision.route === 'job') return acceptAsJob(c, site, request, assessment, format, preferAsync);
 
   const served = unwrap(await services.timeseries.serveAssessed(caller, assessment));
