@@ -10,6 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { pointSamples } from '../../fixtures/ace/generator.ts';
 import { parseAceValue } from '../../src/ace/parse.ts';
+import { type CompactSeries, fromCompact } from '../../src/encoding/compact.ts';
 import { harness } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
 import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
@@ -231,5 +232,19 @@ describe('the site catalogue behind the read path', () => {
     expect((await get(day, freshToken())).status).toBe(200);
     const refused = await get(day, `forbidden-${crypto.randomUUID()}`);
     expect(refused.status).toBe(403);
+  });
+});
+
+describe('layout=compact', () => {
+  it('carries exactly the columns data, in fewer bytes', async () => {
+    const token = freshToken();
+    const day = { points: names.join(','), start: D0 + 52 * DAY, end: D0 + 53 * DAY };
+    const columns = (await (await get(day, token)).json()) as Body;
+    const compactRes = await get({ ...day, layout: 'compact' }, token);
+    expect(compactRes.status).toBe(200);
+    const text = await compactRes.text();
+    const compact = JSON.parse(text) as { series: CompactSeries[] };
+    expect(compact.series.map(fromCompact)).toEqual(columns.series);
+    expect(text.length).toBeLessThan(JSON.stringify(columns).length);
   });
 });

@@ -1,20 +1,24 @@
 // encoding/codec.ts: JSON and MessagePack carry every finite double and every safe integer
-// exactly, in both layouts; -0 arrives as +0 in both (JSON cannot carry -0, and the two formats
+// exactly, in every layout; -0 arrives as +0 in both (JSON cannot carry -0, and the two formats
 // must agree); MessagePack writes non-integers as float64, never float32.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, decode, encode, FORMATS, type Format } from '../../src/encoding/codec.ts';
-import { type ColumnSeries, LAYOUTS, layOut } from '../../src/encoding/layout.ts';
+import { LAYOUTS, layOut } from '../../src/encoding/layout.ts';
 import { columnSeriesArb, finiteDoubleArb, sampleTimeArb, seriesListArb } from '../support/arbitraries.ts';
 
 /** What a value reads back as: itself, except -0, which both formats carry as +0. */
 const carried = (x: number) => (Object.is(x, -0) ? 0 : x);
 
-const carriedSeries = (s: ColumnSeries): ColumnSeries => ({
-  point: s.point,
-  t: s.t.map(carried),
-  v: s.v.map(carried),
-});
+/** Every number of a laid-out body as the formats carry it. */
+const carriedDeep = (value: unknown): unknown =>
+  typeof value === 'number'
+    ? carried(value)
+    : Array.isArray(value)
+      ? value.map(carriedDeep)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, carriedDeep(v)]))
+        : value;
 
 const roundTrip = (value: unknown, format: Format) => decode(encode(value, format), format);
 
@@ -44,7 +48,8 @@ describe('encode → decode', () => {
         fc.assert(
           fc.property(seriesListArb, (series) => {
             const body = { site: 'demo-small', series: layOut(series, layout) };
-            const expected = { site: 'demo-small', series: layOut(series.map(carriedSeries), layout) };
+            // What the format carries of each number of the laid-out body (-0 as +0).
+            const expected = { site: 'demo-small', series: carriedDeep(layOut(series, layout)) };
             expect(roundTrip(body, format)).toEqual(expected);
           }),
         );

@@ -1,12 +1,15 @@
-// Series layouts of the HTTP contract: `columns` ({point, t, v}) and `rows` ({point, data}).
+// Series layouts of the HTTP contract: `columns` ({point, t, v}), `rows` ({point, data}) and
+// `compact` (delta times and scaled-integer value deltas, compact.ts).
 // Pure reshaping of plain data; owns neither the byte formats (codec.ts) nor where series come
 // from (the timeseries service guarantees finite values, ascending times).
 
+import { type CompactSeries, toCompact } from './compact.ts';
+
 /** How series appear in a response body (API.md): parallel columns, or [t, v] pairs. */
-export type Layout = 'columns' | 'rows';
+export type Layout = 'columns' | 'rows' | 'compact';
 
 /** Every layout, default first. */
-export const LAYOUTS = ['columns', 'rows'] as const satisfies readonly Layout[];
+export const LAYOUTS = ['columns', 'rows', 'compact'] as const satisfies readonly Layout[];
 
 /** One point's samples as parallel columns: t[i] (epoch ms) carries v[i] (finite). */
 export interface ColumnSeries {
@@ -21,8 +24,8 @@ export interface RowSeries {
   data: [number, number][];
 }
 
-/** A series in either layout. */
-export type LaidOutSeries = ColumnSeries | RowSeries;
+/** A series in any layout. */
+export type LaidOutSeries = ColumnSeries | RowSeries | CompactSeries;
 
 /** Columns → rows. t and v have equal length by construction; a longer column is cut to the shorter. */
 export function toRows(series: ColumnSeries): RowSeries {
@@ -52,5 +55,7 @@ export function layOut(series: readonly ColumnSeries[], layout: Layout): LaidOut
       return [...series];
     case 'rows':
       return series.map(toRows);
+    case 'compact':
+      return series.map(toCompact);
   }
 }

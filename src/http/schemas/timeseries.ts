@@ -59,7 +59,7 @@ const intervalSchema = z
 const layoutSchema = z
   .enum(LAYOUTS, { error: `must be one of: ${LAYOUTS.join(', ')}` })
   .default('columns')
-  .openapi({ description: 'series as columns or rows' });
+  .openapi({ description: 'series as columns, rows, or compact (delta-encoded columns, 3–4× smaller)' });
 
 const prioritySchema = z
   .enum(JOB_PRIORITIES, { error: `must be one of: ${JOB_PRIORITIES.join(', ')}` })
@@ -117,6 +117,22 @@ const columnSeriesSchema = z
 const rowSeriesSchema = z
   .object({ point: z.string(), data: z.array(z.tuple([z.number(), z.number()])) })
   .openapi('RowSeries');
+const compactSeriesSchema = z
+  .union([
+    z.object({
+      point: z.string(),
+      t0: z.number(),
+      dt: z.array(z.number()),
+      e: z.number().int(),
+      dv: z.array(z.number()),
+    }),
+    z.object({ point: z.string(), t0: z.number(), dt: z.array(z.number()), v: z.array(z.number()) }),
+    z.object({ point: z.string(), t: z.array(z.number()), v: z.array(z.number()) }),
+  ])
+  .openapi('CompactSeries', {
+    description:
+      'layout=compact: t[0] = t0, t[i] = t[i-1] + dt[i-1]; values v, or v[i] = (dv[0] + … + dv[i]) / 10^e; exact',
+  });
 
 const metaSchema = z
   .object({
@@ -137,7 +153,7 @@ export const timeseriesResponseSchema = z
     start: z.number().int(),
     end: z.number().int(),
     interval: z.enum(['raw', '5m', '1h', '1d']),
-    series: z.array(z.union([columnSeriesSchema, rowSeriesSchema])),
+    series: z.array(z.union([columnSeriesSchema, rowSeriesSchema, compactSeriesSchema])),
     meta: metaSchema,
   })
   .openapi('TimeseriesResponse');
