@@ -172,6 +172,23 @@ describe('createPointsCatalogue', () => {
     expect(aceMock.stats().requests.configured_points).toBe(2);
   });
 
+  it('answers from the last listing when ACE fails transiently after the TTL, never when ACE refuses', async () => {
+    const { catalogue, clock } = catalogueOver(60_000);
+    const first = await catalogue.list('demo-small', alice);
+    clock.advance(60_000);
+    aceMock.setFaults({ status: 503 });
+    expect(await catalogue.list('demo-small', alice)).toEqual(first);
+    aceMock.clearFaults();
+    // A refusal is about the caller: nothing stale answers it.
+    const refused = await catalogue.list('demo-small', { token: 'forbidden-x', principal: alice.principal });
+    expect(refused.ok ? 'listed' : refused.error.kind).toBe('forbidden');
+    // Past the stale window ACE's failure is the answer.
+    clock.advance(3_600_000);
+    aceMock.setFaults({ status: 503 });
+    const late = await catalogue.list('demo-small', alice);
+    expect(late.ok).toBe(false);
+  });
+
   it('never serves one principal’s listing to another, nor one site’s for another', async () => {
     const { catalogue } = catalogueOver();
     await catalogue.list('demo-small', alice);
@@ -276,5 +293,14 @@ describe('createCatalogueCache', () => {
     expect(cache.get('p', 's2', 0)).toBe(one);
     expect(cache.get('p', 's3', 999)).toBe(one);
     expect(cache.get('p', 's3', 1_000)).toBeUndefined();
+  });
+
+  it('keeps an expired listing for the stale window only', () => {
+    const cache = createCatalogueCache({ ttlMs: 1_000, staleMs: 5_000 });
+    const one = LARGE.slice(0, 1);
+    cache.set('p', 's', one, 0);
+    expect(cache.get('p', 's', 1_000)).toBeUndefined();
+    expect(cache.getStale('p', 's', 5_999)).toBe(one);
+    expect(cache.getStale('p', 's', 6_000)).toBeUndefined();
   });
 });

@@ -39,7 +39,10 @@ export interface PointsCaller {
 
 /** The isolate's cache of described catalogues. */
 export interface CatalogueCache {
+  /** A fresh listing (younger than ttlMs). */
   get(principal: string, site: string, now: number): readonly PointItem[] | undefined;
+  /** A listing younger than ttlMs + staleMs: only for when ACE cannot be asked (stale-if-error). */
+  getStale(principal: string, site: string, now: number): readonly PointItem[] | undefined;
   set(principal: string, site: string, items: readonly PointItem[], now: number): void;
 }
 
@@ -48,6 +51,11 @@ export interface CatalogueCacheOptions {
   ttlMs?: number;
   /** At most this many (principal, site) listings are kept; the oldest go first (default 64). */
   maxEntries?: number;
+  /**
+   * How long past its TTL a listing may still answer when ACE fails transiently (default 1 h):
+   * a cached read then needs ACE only for what is not cached (measured under load).
+   */
+  staleMs?: number;
 }
 
 /** The catalogue service. */
@@ -70,6 +78,14 @@ export interface PointsCatalogueOptions {
   sharedPerSite?: boolean;
 }
 
+/** ACE failures that say nothing about the caller or the site: a stale listing may answer them. */
+const TRANSIENT: ReadonlySet<string> = new Set([
+  'upstream_error',
+  'upstream_timeout',
+  'unavailable',
+  'rate_limited',
+]);
+
 /** The cache key of listings shared by every caller with proven access. */
 const SHARED = '*';
 
@@ -77,15 +93,21 @@ const SHARED = '*';
 export function createCatalogueCache(options: CatalogueCacheOptions = {}): CatalogueCache {
   const ttlMs = options.ttlMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 64;
+  const staleMs = options.staleMs ?? 3_600_000;
   const entries = new Map<string, { at: number; items: readonly PointItem[] }>();
   // The principal is a fixed-length hex hash, so this key cannot collide across (principal, site).
   const keyOf = (principal: string, site: string) => `${principal}\n${site}`;
   return {
     get(principal, site, now) {
+      const hit = entries.get(keyOf(principal, site));
+      if (!hit || now - hit.at >= ttlMs || now < hit.at) return undefined;
+      return hit.items;
+    },
+    getStale(principal, site, now) {
       const key = keyOf(principal, site);
       const hit = entries.get(key);
       if (!hit) return undefined;
-      if (now - hit.at >= ttlMs || now < hit.at) {
+      if (now - hit.at >= ttlMs + staleMs || now < hit.at) {
         entries.delete(key);
         return undefined;
       }
@@ -207,7 +229,11 @@ export function createPointsCatalogue(options: PointsCatalogueOptions): PointsCa
     const cached = cache.get(owner, site, clock.now());
     if (cached) return ok(cached);
     const listed = await ace.listConfiguredPoints(site, caller.token);
-    if (!listed.ok) return listed;
+    if (!listed.ok) {
+      // ACE failing (not refusing) should not fail what the cache can answer: serve the last listing.
+      const stale = TRANSIENT.has(listed.error.kind) ? cache.getStale(owner, site, clock.now()) : undefined;
+      return stale ? ok(stale) : listed;
+    }
     const items = listed.value.value.points.map(toPointItem);
     cache.set(owner, site, items, clock.now());
     return ok(items);
