@@ -37,7 +37,7 @@ export default defineConfig({
       include: ['src/**/*.ts'],
       reporter: ['text-summary', 'json-summary', 'html'],
       // Thresholds only ever rise: raise them when coverage grows, never lower them.
-      thresholds: { lines: 95, branches: 86, functions: 95, statements: 94 },
+      thresholds: { lines: 96, branches: 88, functions: 97, statements: 95 },
     },
   },
 });

@@ -129,6 +129,23 @@ describe('the reaper', () => {
     expect(normal.sent.some((m) => (m as { job_id?: string }).job_id === job.id)).toBe(false);
   });
 
+  it('sends a message for a queued job whose message was never known sent, once per limit', async () => {
+    const { store, clock, maintenance, normal } = setup();
+    const made = await store.create(newJob());
+    if (!made.ok) throw new Error('create failed');
+    const job = made.value.job;
+    const sentFor = () => normal.sent.filter((m) => (m as { job_id?: string }).job_id === job.id).length;
+    await maintenance.reapStale();
+    expect(sentFor()).toBe(0); // not stale yet
+    clock.advance(TIMEOUT + 1);
+    const report = await maintenance.reapStale();
+    expect(report.ok && report.value.resent).toBeGreaterThanOrEqual(1);
+    expect(sentFor()).toBe(1);
+    const again = await maintenance.reapStale();
+    expect(again.ok).toBe(true);
+    expect(sentFor()).toBe(1); // recorded as sent: not sent again
+  });
+
   it('leaves a job whose heartbeat is within the limit alone', async () => {
     const { store, clock, maintenance } = setup();
     const job = await running(store);

@@ -91,3 +91,70 @@ export function faultyR2(bucket: R2Bucket, plan: FaultPlan<R2Op>): R2Bucket {
     },
   });
 }
+
+/**
+ * Like faultyD1, but only statements whose SQL matches `pattern` are faulted (e.g. the job store's
+ * `status = 'succeeded'` write), so a spec can fail one step of a flow and let the rest run.
+ */
+export function faultyD1Matching(db: D1Database, plan: FaultPlan<D1Op>, pattern: RegExp): D1Database {
+  const faulted = faultyD1(db, plan);
+  return new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') {
+        return (sql: string) => (pattern.test(sql) ? faulted.prepare(sql) : target.prepare(sql));
+      }
+      return Reflect.get(target, prop, receiver);
+    },
+  });
+}
+
+export type R2UploadOp = 'uploadPart' | 'complete' | 'abort';
+
+/**
+ * Wraps a real R2 bucket so the multipart uploads it creates fail, hang or slow down at a chosen
+ * step (a part, or completing); every other call goes straight to the real bucket.
+ */
+export function faultyR2Uploads(bucket: R2Bucket, plan: FaultPlan<R2UploadOp>): R2Bucket {
+  const wrapUpload = (upload: R2MultipartUpload): R2MultipartUpload =>
+    new Proxy(upload, {
+      get(target, prop, receiver) {
+        const real = Reflect.get(target, prop, receiver);
+        if (
+          (prop === 'uploadPart' || prop === 'complete' || prop === 'abort') &&
+          typeof real === 'function'
+        ) {
+          const op = prop;
+          return (...args: unknown[]) =>
+            apply(plan.get(op), async () => (real as (...a: unknown[]) => unknown).apply(target, args));
+        }
+        return typeof real === 'function' ? real.bind(target) : real;
+      },
+    });
+  return new Proxy(bucket, {
+    get(target, prop, receiver) {
+      const real = Reflect.get(target, prop, receiver);
+      if (prop === 'createMultipartUpload' && typeof real === 'function') {
+        return async (...args: unknown[]) =>
+          wrapUpload(await (real as (...a: unknown[]) => Promise<R2MultipartUpload>).apply(target, args));
+      }
+      return typeof real === 'function' ? real.bind(target) : real;
+    },
+  });
+}
+
+export type QueueOp = 'send' | 'sendBatch';
+
+/** Wraps a real queue producer binding so send or sendBatch fails, hangs or slows down. */
+export function faultyQueue<Body = unknown>(queue: Queue<Body>, plan: FaultPlan<QueueOp>): Queue<Body> {
+  return new Proxy(queue, {
+    get(target, prop, receiver) {
+      const real = Reflect.get(target, prop, receiver);
+      if ((prop === 'send' || prop === 'sendBatch') && typeof real === 'function') {
+        const op = prop;
+        return (...args: unknown[]) =>
+          apply(plan.get(op), async () => (real as (...a: unknown[]) => unknown).apply(target, args));
+      }
+      return typeof real === 'function' ? real.bind(target) : real;
+    },
+  });
+}

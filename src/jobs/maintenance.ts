@@ -1,6 +1,6 @@
 // The jobs' cron passes: the reaper (running jobs whose heartbeat is older than the limit go back
 // to retrying with a fresh message, to dead with a dead letter once attempts are spent, or to
-// cancelled when a cancel was accepted meanwhile) and
+// cancelled when a cancel was accepted meanwhile; queued jobs with no message known sent get one) and
 // result expiry (expired result objects are deleted from R2, then forgotten by their job, so the
 // result route answers 410). Bounded work per run; owns no HTTP and no queue consumption.
 import type { Clock } from '../clock.ts';
@@ -31,6 +31,8 @@ export interface ReapReport {
   requeued: number;
   dead: number;
   cancelled: number;
+  /** Queued jobs found without a sent message, sent one now. */
+  resent: number;
   failed: number;
 }
 
@@ -48,7 +50,7 @@ export function createJobMaintenance(options: JobMaintenanceOptions): JobMainten
       const olderThan = clock.now() - heartbeatTimeoutMs;
       const stale = await store.findStale(olderThan, MAINTENANCE_BATCH);
       if (!stale.ok) return stale;
-      const report: ReapReport = { requeued: 0, dead: 0, cancelled: 0, failed: 0 };
+      const report: ReapReport = { requeued: 0, dead: 0, cancelled: 0, resent: 0, failed: 0 };
       for (const job of stale.value) {
         const jobLog = log.with({ job_id: job.id });
         // Out of attempts it is dead whatever else happened: dead iff retries were exhausted.
@@ -81,6 +83,15 @@ export function createJobMaintenance(options: JobMaintenanceOptions): JobMainten
         if (sent.ok) report.requeued++;
         else report.failed++;
         jobLog.warn('jobs.reaped', { attempts: job.attempts, requeued: sent.ok });
+      }
+      // Queued jobs whose message is not known sent (a send and its failure record both failed).
+      const unsent = await store.findUnsent(olderThan, MAINTENANCE_BATCH);
+      if (!unsent.ok) return unsent;
+      for (const job of unsent.value) {
+        const sent = await submitter.requeue(job);
+        if (sent.ok) report.resent++;
+        else report.failed++;
+        log.warn('jobs.resent_unsent', { job_id: job.id, ok: sent.ok });
       }
       return ok(report);
     },

@@ -66,6 +66,8 @@ export interface Job {
   startedAt: number | null;
   heartbeatAt: number | null;
   finishedAt: number | null;
+  /** When its message was last known sent; null while a queued job may have none. */
+  enqueuedAt: number | null;
 }
 
 export interface NewJob {
@@ -143,6 +145,10 @@ export interface JobStore {
   findStale(heartbeatOlderThan: number, limit: number): Promise<Result<Job[]>>;
   /** Records a refused queue message. */
   recordRejection(rejection: QueueRejection): Promise<Result<void>>;
+  /** Records that the job's message was handed to its queue; answers the time recorded. */
+  markEnqueued(id: string): Promise<Result<number>>;
+  /** Queued jobs with no message known sent, unchanged since `olderThan`, oldest first. */
+  findUnsent(olderThan: number, limit: number): Promise<Result<Job[]>>;
   /** Jobs whose result expired at or before `now` and still name its object, oldest first. */
   expiredResults(now: number, limit: number): Promise<Result<Array<{ id: string; key: string }>>>;
   /** Forgets a job's result object (after it was deleted from R2): the result route says 410. */
@@ -186,6 +192,8 @@ const rowSchema = z.object({
   started_at: nullableInt,
   heartbeat_at: nullableInt,
   finished_at: nullableInt,
+  // Added by migration 0002; absent only in rows read through an older SELECT list.
+  enqueued_at: nullableInt.optional(),
 });
 
 const requestSchema = z.record(z.string(), z.unknown());
@@ -234,6 +242,7 @@ function toJob(row: unknown): Result<Job> {
     startedAt: r.started_at,
     heartbeatAt: r.heartbeat_at,
     finishedAt: r.finished_at,
+    enqueuedAt: r.enqueued_at ?? null,
   });
 }
 
@@ -491,7 +500,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       const now = clock.now();
       const results = await db.batch('jobs.replay', [
         stmt(
-          `UPDATE queue_jobs SET status = 'queued', attempts = 0, cancel_requested = 0, error_code = NULL,
+          `UPDATE queue_jobs SET status = 'queued', attempts = 0, cancel_requested = 0, error_code = NULL, enqueued_at = NULL,
              error_message = NULL, progress_pages = 0, progress_samples = 0, progress_bytes = 0,
              progress_percent = 0, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, updated_at = ?
            WHERE id = ? AND ${inSources('replay')} AND NOT EXISTS (
@@ -576,6 +585,35 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           `SELECT * FROM queue_jobs WHERE status = 'running' AND heartbeat_at < ?
            ORDER BY heartbeat_at, id LIMIT ?`,
           heartbeatOlderThan,
+          clampLimit(limit, 100),
+        ),
+      );
+      if (!rows.ok) return rows;
+      const jobs: Job[] = [];
+      for (const row of rows.value) {
+        const job = toJob(row);
+        if (!job.ok) return job;
+        jobs.push(job.value);
+      }
+      return ok(jobs);
+    },
+
+    async markEnqueued(id) {
+      const now = clock.now();
+      const written = await db.run(
+        'jobs.mark_enqueued',
+        stmt('UPDATE queue_jobs SET enqueued_at = ? WHERE id = ?', now, id),
+      );
+      return written.ok ? ok(now) : written;
+    },
+
+    async findUnsent(olderThan, limit) {
+      const rows = await db.all(
+        'jobs.find_unsent',
+        stmt(
+          `SELECT * FROM queue_jobs WHERE status = 'queued' AND enqueued_at IS NULL AND updated_at < ?
+           ORDER BY updated_at, id LIMIT ?`,
+          olderThan,
           clampLimit(limit, 100),
         ),
       );

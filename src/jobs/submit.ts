@@ -33,7 +33,7 @@ export interface JobSubmitter {
   submit(input: NewJob): Promise<Result<SubmitOutcome>>;
   /** Re-queues a dead job with fresh attempts (admin DLQ replay) and sends its message. */
   replay(jobId: string): Promise<Result<Job>>;
-  /** Sends a fresh message for a job already moved back to retrying (the reaper). */
+  /** Sends a fresh message for a job the reaper moved back to retrying, or found unsent. */
   requeue(job: Job): Promise<Result<Job>>;
 }
 
@@ -57,8 +57,12 @@ export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
       if (!failed.ok) jobLog.error('jobs.enqueue_failed_unrecorded', { error_kind: failed.error.kind });
       return err({ kind: 'unavailable', message: 'the job queue is unavailable', dependency: 'queue' });
     }
+    // Best effort: if this write fails, a later identical submit or the reaper sends once more,
+    // and a duplicate message is harmless (claims are atomic).
+    const marked = await store.markEnqueued(job.id);
+    if (!marked.ok) jobLog.warn('jobs.enqueued_unrecorded', { error_kind: marked.error.kind });
     jobLog.info('jobs.enqueued', {});
-    return ok(job);
+    return ok(marked.ok ? { ...job, enqueuedAt: marked.value } : job);
   };
 
   return {
@@ -66,9 +70,15 @@ export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
       const created = await store.create(input);
       if (!created.ok) return err(toAppError(created.error));
       const { job } = created.value;
-      if (!created.value.created) return ok({ job, created: false });
+      if (!created.value.created) {
+        // An identical job whose message is not known sent (its send and the record of that
+        // failure both failed) gets one now: otherwise nothing would ever run it.
+        if (job.status !== 'queued' || job.enqueuedAt !== null) return ok({ job, created: false });
+        const resent = await enqueue(job);
+        return resent.ok ? ok({ job: resent.value, created: false }) : resent;
+      }
       const sent = await enqueue(job);
-      return sent.ok ? ok({ job, created: true }) : sent;
+      return sent.ok ? ok({ job: sent.value, created: true }) : sent;
     },
 
     async replay(jobId) {
