@@ -284,6 +284,19 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     return err({ kind: 'conflict', message: guard });
   };
 
+  // The jobs a bounded SELECT returns; one malformed row fails the whole list (a db_error).
+  const listJobs = async (name: string, statement: Statement): Promise<Result<Job[]>> => {
+    const rows = await db.all(name, statement);
+    if (!rows.ok) return rows;
+    const jobs: Job[] = [];
+    for (const row of rows.value) {
+      const job = toJob(row);
+      if (!job.ok) return job;
+      jobs.push(job.value);
+    }
+    return ok(jobs);
+  };
+
   // One conditional UPDATE ... RETURNING: the row if this caller's transition happened.
   const transitionRow = async (
     name: string,
@@ -578,8 +591,8 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       return row.value === null ? ok(null) : toJob(row.value);
     },
 
-    async findStale(heartbeatOlderThan, limit) {
-      const rows = await db.all(
+    findStale(heartbeatOlderThan, limit) {
+      return listJobs(
         'jobs.find_stale',
         stmt(
           `SELECT * FROM queue_jobs WHERE status = 'running' AND heartbeat_at < ?
@@ -588,14 +601,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           clampLimit(limit, 100),
         ),
       );
-      if (!rows.ok) return rows;
-      const jobs: Job[] = [];
-      for (const row of rows.value) {
-        const job = toJob(row);
-        if (!job.ok) return job;
-        jobs.push(job.value);
-      }
-      return ok(jobs);
     },
 
     async markEnqueued(id) {
@@ -607,8 +612,8 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       return written.ok ? ok(now) : written;
     },
 
-    async findUnsent(olderThan, limit) {
-      const rows = await db.all(
+    findUnsent(olderThan, limit) {
+      return listJobs(
         'jobs.find_unsent',
         stmt(
           `SELECT * FROM queue_jobs WHERE status = 'queued' AND enqueued_at IS NULL AND updated_at < ?
@@ -617,14 +622,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           clampLimit(limit, 100),
         ),
       );
-      if (!rows.ok) return rows;
-      const jobs: Job[] = [];
-      for (const row of rows.value) {
-        const job = toJob(row);
-        if (!job.ok) return job;
-        jobs.push(job.value);
-      }
-      return ok(jobs);
     },
 
     async expiredResults(now, limit) {

@@ -7,13 +7,8 @@ import type { DeadLetter } from '../../jobs/dead-letters.ts';
 import { JOB_STATUSES } from '../../jobs/state.ts';
 import type { AppEnv } from '../context.ts';
 import { cursorSchema, limitSchema, siteNameSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { validationHook } from '../validation.ts';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const count = z.number().int().nonnegative();
 

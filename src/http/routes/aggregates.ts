@@ -8,7 +8,7 @@ import type { AppEnv } from '../context.ts';
 import { formatFor, sendEncoded } from '../negotiate.ts';
 import { aggregatesQuerySchema } from '../schemas/aggregates.ts';
 import { siteParamsSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { validationHook } from '../validation.ts';
 
 const bucketSchema = z
@@ -50,11 +50,6 @@ export const aggregatesResponseSchema = z
     meta: z.object({ coverage: coverageSchema }),
   })
   .openapi('AggregatesResponse');
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const route = createRoute({
   method: 'get',

@@ -14,13 +14,8 @@ import {
   chartsPageSchema,
   chartsQuerySchema,
 } from '../schemas/charts.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { validationHook } from '../validation.ts';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const chartResponse = (description: string) => ({
   description,

@@ -11,15 +11,10 @@ import { INTERVALS } from '../../timeseries/intervals.ts';
 import type { AppEnv } from '../context.ts';
 import { formatFor, sendEncoded } from '../negotiate.ts';
 import { formatSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { jobCancelledSchema, jobParamsSchema, jobStatusSchema, presentJob } from '../schemas/jobs.ts';
 import { timeseriesResponseSchema } from '../schemas/timeseries.ts';
 import { validationHook } from '../validation.ts';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const statusRoute = createRoute({
   method: 'get',

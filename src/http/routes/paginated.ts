@@ -17,7 +17,7 @@ import {
 import { DAY_MS } from '../../timeseries/chunks.ts';
 import type { AppEnv } from '../context.ts';
 import { cursorSchema, parseTime, pointNameSchema, requiredOr, siteParamsSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { MAX_RANGE_MS } from '../schemas/timeseries.ts';
 import { validationHook } from '../validation.ts';
 
@@ -69,11 +69,6 @@ export const acePageSchema = z
     has_more: z.boolean(),
   })
   .openapi('AcePage');
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 const route = createRoute({
   method: 'get',

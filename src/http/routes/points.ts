@@ -5,7 +5,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { unwrap } from '../../errors.ts';
 import type { AppEnv } from '../context.ts';
 import { cursorSchema, limitSchema, siteParamsSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { validationHook } from '../validation.ts';
 
 /** Longest accepted search string. */
@@ -41,11 +41,6 @@ const querySchema = z.object({
     .openapi({ description: 'case-insensitive substring of the name or display name' }),
   limit: limitSchema(1000, 100),
   cursor: cursorSchema.optional(),
-});
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
 });
 
 const route = createRoute({

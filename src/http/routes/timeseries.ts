@@ -14,7 +14,7 @@ import type { AppEnv } from '../context.ts';
 import { enforceRateLimit } from '../middleware/rate-limit.ts';
 import { formatFor, prefersRespondAsync, sendEncoded } from '../negotiate.ts';
 import { siteParamsSchema } from '../schemas/common.ts';
-import { errorBodySchema } from '../schemas/error.ts';
+import { errorResponse as error } from '../schemas/error.ts';
 import { jobAcceptedSchema, resultUrlOf, statusUrlOf } from '../schemas/jobs.ts';
 import {
   type TimeseriesRequest,
@@ -23,11 +23,6 @@ import {
   timeseriesResponseSchema,
 } from '../schemas/timeseries.ts';
 import { validationHook } from '../validation.ts';
-
-const error = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorBodySchema } },
-});
 
 // The headers API.md promises on these answers, declared so the document shows them too.
 const RETRY_AFTER = { description: 'seconds to wait', schema: { type: 'integer' as const, minimum: 1 } };

@@ -17,3 +17,9 @@ export const errorBodySchema = z
     }),
   })
   .openapi('Error');
+
+/** An error response of a route's OpenAPI declaration: the contract's error body, described. */
+export const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorBodySchema } },
+});
