@@ -16,7 +16,7 @@ const configSchema = z.object({
   CORS_ORIGINS: z.string().default(''),
   DIRECT_MAX_SAMPLES: int(250_000),
   DIRECT_BUDGET_MS: int(15_000),
-  JOB_MAX_SAMPLES: int(5_000_000),
+  JOB_MAX_SAMPLES: int(1_000_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),
   CACHE_HISTORY_TTL_S: int(7 * 86_400),

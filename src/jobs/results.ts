@@ -14,7 +14,11 @@ export interface JobResultRead {
 }
 
 export interface JobResults {
-  read(id: string, principal: string): Promise<Result<JobResultRead>>;
+  /**
+   * The result, unless it holds more than `maxSamples(job)` samples (payload_too_large, decided
+   * from the job row before a byte is read from R2).
+   */
+  read(id: string, principal: string, maxSamples?: (job: Job) => number): Promise<Result<JobResultRead>>;
 }
 
 export interface JobResultsOptions {
@@ -30,7 +34,7 @@ const GONE = { kind: 'gone', message: 'the result has expired' } as const;
 export function createJobResults(options: JobResultsOptions): JobResults {
   const { store, bucket, clock, log } = options;
   return {
-    async read(id, principal) {
+    async read(id, principal, maxSamples) {
       const found = await store.get(id, principal);
       if (!found.ok) return found;
       const job = found.value;
@@ -39,6 +43,13 @@ export function createJobResults(options: JobResultsOptions): JobResults {
         return err({ kind: 'conflict', message: `the job has no result: it is ${job.status}` });
       }
       if (!job.result || job.result.expiresAt <= clock.now()) return err(GONE);
+      const limit = maxSamples?.(job) ?? Number.POSITIVE_INFINITY;
+      if (job.result.samples > limit) {
+        return err({
+          kind: 'payload_too_large',
+          message: `the result holds ${job.result.samples} samples, more than ${limit} in this layout; ask for layout=columns or compact`,
+        });
+      }
       let bytes: Uint8Array;
       try {
         const object = await bucket.get(job.result.key);

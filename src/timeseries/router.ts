@@ -22,6 +22,18 @@ export const UNDERESTIMATE_FACTOR: Readonly<Record<DensitySource, number>> = {
  */
 export const SAFETY_MARGIN = 0.25;
 
+/**
+ * The most samples one answer may hold in the `rows` layout, whatever JOB_MAX_SAMPLES says:
+ * [t, v] pairs cost ~150–190 bytes a sample in the isolate (bench/suites/direct-path.ts), so about
+ * 300k fill the ~55 MB one answer may take (docs/PERFORMANCE.md, Direct-path threshold).
+ */
+export const ROWS_MAX_SAMPLES = 300_000;
+
+/** The largest answer a layout may be given: rows cost far more memory than columns. */
+export function maxAnswerSamples(layout: string, jobMaxSamples: number): number {
+  return layout === 'rows' ? Math.min(jobMaxSamples, ROWS_MAX_SAMPLES) : jobMaxSamples;
+}
+
 /** Why a request went where it went (logged, and in Analytics Engine). */
 export type RouteReason =
   | 'requested_async'

@@ -11,6 +11,7 @@ import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { principalOf } from '../../../src/http/middleware/auth.ts';
 import { newJobFor } from '../../../src/jobs/requests.ts';
 import { createServices } from '../../../src/services.ts';
+import { ROWS_MAX_SAMPLES } from '../../../src/timeseries/router.ts';
 import { harness } from '../harness.ts';
 
 const DAY = 86_400_000;
@@ -185,6 +186,37 @@ describe('routing by size', () => {
       expect(body.error.code).toBe('payload_too_large');
       expect(body.error.message).toMatch(/narrow/);
     }
+  });
+
+  it('caps the rows layout lower than columns: a request too big for rows may still be a columns job', async () => {
+    const h = harness({ env: { JOB_MAX_SAMPLES: '100000000' } });
+    const request = (layout: string) =>
+      h.fetch('/api/sites/demo-small/timeseries', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${freshToken()}`, 'content-type': 'application/json' },
+        // Three points over 366 days: over ROWS_MAX_SAMPLES by any estimate.
+        body: JSON.stringify({ points: names, start: D0 - 300 * DAY, end: D0 + 66 * DAY, layout }),
+      });
+    expect((await request('rows')).status).toBe(413);
+    expect((await request('columns')).status).toBe(202);
+  });
+
+  it('refuses a job result too large for the layout asked before reading it, and serves it in columns', async () => {
+    const token = freshToken();
+    const { services, job } = await storedJob(token, { start: D0 + 48 * DAY, end: D0 + 49 * DAY });
+    expect((await services.jobStore.claim(job.id)).ok).toBe(true);
+    const done = await services.jobStore.succeed(job.id, {
+      key: `results/${job.id}-absent`,
+      bytes: 1,
+      samples: ROWS_MAX_SAMPLES + 1,
+      expiresAt: Date.now() + 60_000,
+    });
+    expect(done.ok).toBe(true);
+    const rows = await call('GET', `/api/jobs/${job.id}/result?layout=rows`, token);
+    expect(rows.status).toBe(413);
+    expect(((await rows.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+    // In columns it is not refused for its size (this row's object does not exist: 410).
+    expect((await call('GET', `/api/jobs/${job.id}/result`, token)).status).toBe(410);
   });
 
   it('reports the estimate of the uncached part in meta, next to the actual samples', async () => {

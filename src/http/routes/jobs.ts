@@ -8,6 +8,7 @@ import { toAppError } from '../../jobs/store.ts';
 import { splitAtDays } from '../../timeseries/chunks.ts';
 import { downsample } from '../../timeseries/downsample.ts';
 import { INTERVALS } from '../../timeseries/intervals.ts';
+import { maxAnswerSamples } from '../../timeseries/router.ts';
 import type { AppEnv } from '../context.ts';
 import { formatFor, sendEncoded } from '../negotiate.ts';
 import { formatSchema } from '../schemas/common.ts';
@@ -53,6 +54,7 @@ const resultRoute = createRoute({
     404: error('no such job'),
     406: error('no acceptable format'),
     409: error('the job has not succeeded'),
+    413: error('the result is too large for the layout asked (rows): ask for columns or compact'),
     410: error('the result has expired'),
     503: error('the result store failed'),
   },
@@ -96,7 +98,15 @@ export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const { id } = c.req.valid('param');
     const query = c.req.valid('query');
     const format = query.format ?? formatFor(c);
-    const { job, series } = unwrap(await c.env.services.jobResults.read(id, c.var.principal));
+    // The layout decides how much memory the answer takes: refused before the result is read.
+    const layoutOf = (request: unknown) =>
+      query.layout ?? storedRequestSchema.safeParse(request).data?.layout ?? 'columns';
+    const { job, series } = unwrap(
+      await c.env.services.jobResults.read(id, c.var.principal, (j) =>
+        maxAnswerSamples(layoutOf(j.request), c.env.services.config.jobMaxSamples),
+      ),
+    );
+    const layout = layoutOf(job.request);
     const stored = storedRequestSchema.safeParse(job.request);
     const points = stored.success ? stored.data.points : series.map((s) => s.point);
     const interval = stored.success ? stored.data.interval : 'raw';
@@ -118,7 +128,7 @@ export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
         start,
         end,
         interval,
-        series: layOut(ordered, query.layout ?? (stored.success ? stored.data.layout : 'columns')),
+        series: layOut(ordered, layout),
         meta: {
           samples,
           dropped: 0,

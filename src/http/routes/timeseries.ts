@@ -8,7 +8,7 @@ import type { Format } from '../../encoding/codec.ts';
 import { type Layout, layOut } from '../../encoding/layout.ts';
 import { AppErrorException, unwrap } from '../../errors.ts';
 import { newJobFor } from '../../jobs/requests.ts';
-import { decideRoute } from '../../timeseries/router.ts';
+import { decideRoute, maxAnswerSamples } from '../../timeseries/router.ts';
 import type { Assessment, Served } from '../../timeseries/service.ts';
 import type { AppEnv } from '../context.ts';
 import { enforceRateLimit } from '../middleware/rate-limit.ts';
@@ -169,7 +169,7 @@ async function serve(c: Context<AppEnv>, site: string, request: TimeseriesReques
     preferAsync,
     fullyCached: assessment.fullyCached,
     cachedSamples: assessment.cachedSamples,
-    maxSamples: services.config.jobMaxSamples,
+    maxSamples: maxAnswerSamples(request.layout, services.config.jobMaxSamples),
   });
   c.var.log.info('timeseries.routed', {
     route: decision.route,
@@ -180,7 +180,7 @@ async function serve(c: Context<AppEnv>, site: string, request: TimeseriesReques
   if (decision.route === 'refuse') {
     throw new AppErrorException({
       kind: 'payload_too_large',
-      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${services.config.jobMaxSamples}; narrow the window or the points, ask for interval=1h or 1d, or page with /timeseries/paginated`,
+      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${maxAnswerSamples(request.layout, services.config.jobMaxSamples)} (layout ${request.layout}); narrow the window or the points, use layout=columns or compact, ask for interval=1h or 1d, or page with /timeseries/paginated`,
     });
   }
   if (decision.route === 'job') return acceptAsJob(c, site, request, assessment, format, preferAsync);
