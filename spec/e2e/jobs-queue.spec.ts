@@ -4,6 +4,7 @@
 import { createExecutionContext, env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
+import { resultKey } from '../../src/jobs/consumer.ts';
 import { decodeFrames, RESULT_ENCODING } from '../../src/jobs/result-format.ts';
 import { createJobSubmitter } from '../../src/jobs/submit.ts';
 import { createServices } from '../../src/services.ts';
@@ -45,7 +46,7 @@ describe('a job through the local queue', () => {
     }
     expect(status).toBe('succeeded');
 
-    const object = await env.CACHE.get(`results/${id}`);
+    const object = await env.CACHE.get(resultKey(id, 1));
     expect(object?.customMetadata?.encoding).toBe(RESULT_ENCODING);
     const stored = await decodeFrames(new Uint8Array(await (object as R2ObjectBody).arrayBuffer()));
     const direct = await services.ace.fetchTimeseries(

@@ -19,6 +19,7 @@ import {
   NO_SERVICE_TOKEN,
   RETRIES_EXHAUSTED,
   resultKey,
+  resultPrefix,
 } from '../../src/jobs/consumer.ts';
 import { MAX_MESSAGE_AGE_MS, type SignedJobMessage, signMessage } from '../../src/jobs/messages.ts';
 import { decodeFrames, RESULT_ENCODING } from '../../src/jobs/result-format.ts';
@@ -168,10 +169,10 @@ describe('job consumer: success', () => {
     expect(done.status).toBe('succeeded');
     expect(done.attempts).toBe(1);
     expect(done.progress.percent).toBe(100);
-    expect(done.result?.key).toBe(resultKey(job.id));
+    expect(done.result?.key).toBe(resultKey(job.id, 1));
     expect(done.result?.expiresAt).toBe(NOW + RESULT_TTL_MS);
 
-    const object = await env.CACHE.get(resultKey(job.id));
+    const object = await env.CACHE.get(done.result?.key ?? 'no-result');
     if (object === null) throw new Error('no result object');
     // Frames are compressed one by one; the object as a whole carries no content encoding.
     expect(object.httpMetadata?.contentEncoding).toBeUndefined();
@@ -267,7 +268,7 @@ describe('job consumer: failures', () => {
     const retrying = await reload(job);
     expect(retrying.status).toBe('retrying');
     expect(retrying.error?.code).toBe('upstream_error');
-    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+    expect((await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects).toEqual([]);
 
     aceMock.clearFaults();
     const second = await deliver([await signed(job)], { attempts: 2 });
@@ -275,6 +276,10 @@ describe('job consumer: failures', () => {
     const done = await reload(job);
     expect(done.status).toBe('succeeded');
     expect(done.attempts).toBe(2);
+    // Each attempt writes its own object: one that lost the job can never touch the winner's.
+    expect(done.result?.key).toBe(resultKey(job.id, 2));
+    const keys = (await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects.map((o) => o.key);
+    expect(keys).toEqual([resultKey(job.id, 2)]);
   });
 
   it('uses the high priority backoff for high priority jobs', async () => {
@@ -384,7 +389,7 @@ describe('job consumer: cancellation', () => {
     const cancelled = await reload(job);
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.result).toBeNull();
-    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+    expect((await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects).toEqual([]);
     // Fewer ACE calls than the full run (one per point with batchMaxPoints 1).
     expect(aceMock.stats().total).toBeLessThan(POINTS.length);
   });
@@ -434,7 +439,7 @@ describe('job consumer: per message, never per batch', () => {
     const retrying = await reload(job);
     expect(retrying.status).toBe('retrying');
     expect(retrying.error?.code).toBe('unavailable');
-    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+    expect((await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects).toEqual([]);
   });
 });
 
@@ -489,7 +494,7 @@ describe('job consumer: results stream to R2 slice by slice (review 24)', () => 
     expect(done.progress.percent).toBe(100);
     expect(events).toEqual(['fetched', 'fetched', 'fetched']);
 
-    const object = await env.CACHE.get(resultKey(job.id));
+    const object = await env.CACHE.get(done.result?.key ?? 'no-result');
     if (object === null) throw new Error('no result object');
     const stored = await decodeFrames(new Uint8Array(await object.arrayBuffer()));
     const direct = await aceClient().fetchTimeseries(
@@ -512,7 +517,7 @@ describe('job consumer: results stream to R2 slice by slice (review 24)', () => 
     aceMock.clearFaults();
     expect(result.retryMessages.map((m) => m.msgId)).toEqual(ids);
     expect((await reload(job)).status).toBe('retrying');
-    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+    expect((await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects).toEqual([]);
   });
 
   it('leaves no object behind when a multipart upload fails mid-stream, and retries it', async () => {
@@ -529,6 +534,6 @@ describe('job consumer: results stream to R2 slice by slice (review 24)', () => 
     const retrying = await reload(job);
     expect(retrying.status).toBe('retrying');
     expect(retrying.error?.code).toBe('unavailable');
-    expect(await env.CACHE.head(resultKey(job.id))).toBeNull();
+    expect((await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';
 import { principalOf } from '../../src/http/middleware/auth.ts';
 import type { ERROR_CODES } from '../../src/http/to-http.ts';
-import { createJobConsumer, INFRA_RETRY_DELAY_S, resultKey } from '../../src/jobs/consumer.ts';
+import { createJobConsumer, INFRA_RETRY_DELAY_S, resultPrefix } from '../../src/jobs/consumer.ts';
 import { signMessage } from '../../src/jobs/messages.ts';
 import type { Job } from '../../src/jobs/store.ts';
 import { ENQUEUE_FAILED } from '../../src/jobs/submit.ts';
@@ -422,8 +422,8 @@ describe('fault matrix: job processing (queue consumer)', () => {
         code: row.code,
       });
       // A result object exists exactly when the job succeeded (consistency is checked afterEach).
-      const object = await env.CACHE.head(resultKey(job.id));
-      expect(object !== null).toBe(row.status === 'succeeded');
+      const objects = (await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects;
+      expect(objects.length).toBe(row.status === 'succeeded' ? 1 : 0);
     },
   );
 
@@ -489,7 +489,8 @@ describe('fault matrix: reading a job result (GET /api/jobs/{id}/result)', () =>
   it('R2: the object is gone → 410 gone, never an empty or partial result', async () => {
     const token = freshToken();
     const id = await succeededJob(token);
-    await env.CACHE.delete(resultKey(id));
+    for (const o of (await env.CACHE.list({ prefix: resultPrefix(id) })).objects)
+      await env.CACHE.delete(o.key);
     const res = await readResult(id, token);
     expect(res.status).toBe(410);
     expect(((await res.json()) as ErrorJson).error.code).toBe('gone');

@@ -172,8 +172,9 @@ export function createStreamingUpload(
         // Already closed or errored: the upload has settled on its own.
       }
       delivered.resolve();
-      await settled;
-      await bucket.delete(key).catch(() => undefined);
+      // Only an upload that completed left an object, and only this upload's object is ours.
+      const s = await settled;
+      if (s.ok) await bucket.delete(key).catch(() => undefined);
     },
   };
 }

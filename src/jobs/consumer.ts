@@ -27,8 +27,13 @@ export const RETRIES_EXHAUSTED = 'retries_exhausted';
 /** Delay before redelivering a message whose handling hit a store failure or a bug. */
 export const INFRA_RETRY_DELAY_S = 30;
 
-/** Where a job's result object lives. */
-export const resultKey = (jobId: string) => `results/${jobId}`;
+/**
+ * Where one attempt of a job writes its result. Per attempt, so an attempt that lost the job (the
+ * reaper gave it to another) can never overwrite or delete the result of the one that owns it.
+ */
+export const resultKey = (jobId: string, attempt: number) => `results/${jobId}/${attempt}`;
+/** Every result object of a job lives under this prefix. */
+export const resultPrefix = (jobId: string) => `results/${jobId}/`;
 
 export interface JobConsumerOptions {
   store: JobStore;
@@ -244,7 +249,7 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
 
     // The result streams to R2 while ACE is still being read: each slice becomes a frame, is
     // compressed on the way and leaves memory once written (review 24).
-    const key = resultKey(job.id);
+    const key = resultKey(job.id, job.attempts);
     const upload = createStreamingUpload(bucket, key, {
       // Frames are gzip-compressed one by one (result-format.ts); the object as a whole is not gzip.
       httpMetadata: { contentType: 'application/octet-stream' },
