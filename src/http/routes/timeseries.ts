@@ -180,7 +180,7 @@ async function serve(c: Context<AppEnv>, site: string, request: TimeseriesReques
   if (decision.route === 'refuse') {
     throw new AppErrorException({
       kind: 'payload_too_large',
-      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${maxAnswerSamples(request.layout, services.config.jobMaxSamples)} (layout ${request.layout}); narrow the window or the points, use layout=columns or compact, ask for interval=1h or 1d, or page with /timeseries/paginated`,
+      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${maxAnswerSamples(request.layout, services.config.jobMaxSamples)} (layout ${request.layout}); narrow the window or the points, use layout=columns or compact, read hourly or daily values from /aggregates, or page with /timeseries/paginated (the cap counts raw samples: interval=1h|1d is computed from them)`,
     });
   }
   if (decision.route === 'job') return acceptAsJob(c, site, request, assessment, format, preferAsync);
