@@ -12,7 +12,7 @@ import { encodeChunk } from '../../src/cache/chunk-codec.ts';
 import { encode, type Format } from '../../src/encoding/codec.ts';
 import { gzip, gzipStream } from '../../src/encoding/gzip.ts';
 import { type ColumnSeries, type Layout, layOut } from '../../src/encoding/layout.ts';
-import { type Chunk, splitAtDays } from '../../src/timeseries/chunks.ts';
+import { splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
 import { aceEntries, SITE, START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
 
@@ -64,30 +64,6 @@ export function directRequest(points: number, days: number): DirectRequest {
     pages.push(JSON.stringify({ point_samples: all.slice(i, i + PAGE), next_cursor: next }));
   }
   return { points: cat.map((p) => p.point.name), startMs: START_MS, endMs, pages, entries: all.length };
-}
-
-/** service.ts's splitByChunk (not exported there): each series cut at the chunk boundaries. */
-function splitByChunk(
-  series: readonly ColumnSeries[],
-  chunks: readonly Chunk[],
-): Map<number, ColumnSeries[]> {
-  const out = new Map<number, ColumnSeries[]>(chunks.map((c) => [c.startMs, [] as ColumnSeries[]]));
-  for (const s of series) {
-    let i = 0;
-    for (const c of chunks) {
-      const t: number[] = [];
-      const v: number[] = [];
-      while (i < s.t.length && (s.t[i] as number) < c.endMs) {
-        if ((s.t[i] as number) >= c.startMs) {
-          t.push(s.t[i] as number);
-          v.push(s.v[i] as number);
-        }
-        i++;
-      }
-      out.get(c.startMs)?.push({ point: s.point, t, v });
-    }
-  }
-  return out;
 }
 
 /** Parses and accumulates every page; `lastPage` runs while the last page's tree is alive. */

@@ -8,6 +8,7 @@ import {
   planChunks,
   RECENT_WINDOW_MS,
   splitAtDays,
+  splitByChunk,
 } from '../../src/timeseries/chunks.ts';
 import { windowArb } from '../support/arbitraries.ts';
 
@@ -80,5 +81,33 @@ describe('planChunks freshness', () => {
     const now = day + DAY_MS + RECENT_WINDOW_MS;
     expect(planChunks(day, day + DAY_MS, now, policy)[0]?.recent).toBe(false);
     expect(planChunks(day, day + DAY_MS, now - 1, policy)[0]?.recent).toBe(true);
+  });
+});
+
+describe('splitByChunk', () => {
+  it('gives each chunk exactly the samples inside it, in order, for every series', () => {
+    const DAY = 86_400_000;
+    const chunks = splitAtDays(Date.UTC(2026, 0, 1, 6), Date.UTC(2026, 0, 4));
+    const series = [
+      {
+        point: 'a',
+        t: [Date.UTC(2026, 0, 1, 5), Date.UTC(2026, 0, 1, 7), Date.UTC(2026, 0, 2), Date.UTC(2026, 0, 3, 23)],
+        v: [0, 1, 2, 3],
+      },
+      { point: 'b', t: [], v: [] },
+    ];
+    const parts = splitByChunk(series, chunks);
+    expect([...parts.keys()]).toEqual(chunks.map((c) => c.startMs));
+    expect(parts.get(chunks[0]?.startMs ?? 0)).toEqual([
+      { point: 'a', t: [Date.UTC(2026, 0, 1, 7)], v: [1] },
+      { point: 'b', t: [], v: [] },
+    ]);
+    expect(parts.get(Date.UTC(2026, 0, 2))?.[0]).toEqual({ point: 'a', t: [Date.UTC(2026, 0, 2)], v: [2] });
+    expect(parts.get(Date.UTC(2026, 0, 3))?.[0]).toEqual({
+      point: 'a',
+      t: [Date.UTC(2026, 0, 3, 23)],
+      v: [3],
+    });
+    expect(DAY).toBe(chunks[1] ? chunks[1].endMs - chunks[1].startMs : 0);
   });
 });

@@ -1,6 +1,7 @@
 // Day chunks (the query-frontend technique): a request's range is split at UTC day boundaries so
 // sliding dashboards reuse cached days and fetch only the gaps, and each chunk gets a TTL by
 // recency (review 3, 4). Pure; where chunks are stored is the result cache's business.
+import type { ColumnSeries } from '../encoding/layout.ts';
 
 export const DAY_MS = 86_400_000;
 /** Data younger than this may still change upstream (late samples), so it is never long-cached. */
@@ -48,4 +49,28 @@ export function chunkFreshness(chunk: Chunk, nowMs: number, policy: TtlPolicy): 
 /** The chunks of a request with their freshness, in time order. */
 export function planChunks(startMs: number, endMs: number, nowMs: number, policy: TtlPolicy): PlannedChunk[] {
   return splitAtDays(startMs, endMs).map((c) => chunkFreshness(c, nowMs, policy));
+}
+
+/** Splits series (each sorted by time) into the given chunks' parts, keyed by chunk start. */
+export function splitByChunk(
+  series: readonly ColumnSeries[],
+  chunks: readonly Chunk[],
+): Map<number, ColumnSeries[]> {
+  const out = new Map<number, ColumnSeries[]>(chunks.map((c) => [c.startMs, [] as ColumnSeries[]]));
+  for (const s of series) {
+    let i = 0;
+    for (const c of chunks) {
+      const t: number[] = [];
+      const v: number[] = [];
+      while (i < s.t.length && (s.t[i] as number) < c.endMs) {
+        if ((s.t[i] as number) >= c.startMs) {
+          t.push(s.t[i] as number);
+          v.push(s.v[i] as number);
+        }
+        i++;
+      }
+      out.get(c.startMs)?.push({ point: s.point, t, v });
+    }
+  }
+  return out;
 }

@@ -13,7 +13,7 @@ import type { ColumnSeries } from '../encoding/layout.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
 import type { PointsCatalogue } from '../points/catalogue.ts';
-import { type PlannedChunk, planChunks, type TtlPolicy } from './chunks.ts';
+import { type PlannedChunk, planChunks, splitByChunk, type TtlPolicy } from './chunks.ts';
 import { createSingleFlight, type SingleFlight } from './coalesce.ts';
 import { downsample } from './downsample.ts';
 import { type Estimate, estimate, type PointKnowledge } from './estimator.ts';
@@ -128,30 +128,6 @@ function gaps(chunks: readonly PlannedChunk[], missing: readonly boolean[]): Pla
   });
   if (current.length) ranges.push(current);
   return ranges;
-}
-
-/** Splits one fetched range's series into its day chunks (series are sorted by time). */
-function splitByChunk(
-  series: readonly ColumnSeries[],
-  chunks: readonly PlannedChunk[],
-): Map<number, ChunkSeries[]> {
-  const out = new Map<number, ChunkSeries[]>(chunks.map((c) => [c.startMs, [] as ChunkSeries[]]));
-  for (const s of series) {
-    let i = 0;
-    for (const c of chunks) {
-      const t: number[] = [];
-      const v: number[] = [];
-      while (i < s.t.length && (s.t[i] as number) < c.endMs) {
-        if ((s.t[i] as number) >= c.startMs) {
-          t.push(s.t[i] as number);
-          v.push(s.v[i] as number);
-        }
-        i++;
-      }
-      out.get(c.startMs)?.push({ point: s.point, t, v });
-    }
-  }
-  return out;
 }
 
 /** Creates the service. */
