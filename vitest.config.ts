@@ -1,37 +1,70 @@
-// Specs run inside workerd with real local D1, R2 and Queues (miniflare), configured from
-// wrangler.toml. Only outbound fetch to ACE is mocked, with msw (spec/support/setup.ts).
+// Two projects. `workers`: specs that touch a binding run inside workerd with real local D1, R2
+// and Queues (miniflare), configured from wrangler.toml; files share a runtime per vitest worker,
+// and spec/support/setup-workers.ts gives each file empty storage and a fresh isolate state.
+// `unit`: specs of the pure core run in plain Node (no runtime start-up; Stryker runs these).
+// scripts/spec-runtimes.ts decides which is which from each file's imports. Only outbound fetch
+// to ACE is mocked, with msw (spec/support/setup-ace.ts).
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { specRuntimes } from './scripts/spec-runtimes.ts';
 
-const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
+const root = import.meta.dirname;
+const migrations = await readD1Migrations(path.join(root, 'migrations'));
+const runtimes = specRuntimes(root);
 
 export default defineConfig({
-  plugins: [
-    cloudflareTest({
-      main: './src/index.ts',
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        // Test-only bindings: the migrations for the setup file, and fixed secrets.
-        bindings: {
-          TEST_MIGRATIONS: migrations,
-          QUEUE_SIGNING_KEY: 'spec-queue-signing-key',
-          ADMIN_TOKEN: 'spec-admin-token',
-          // The ACE token of the service account jobs and warming fetch with.
-          ACE_SERVICE_TOKEN: 'spec-service-token',
-          ACE_BASE_URL: 'https://ace.test/api',
-          CORS_ORIGINS: 'https://dashboard.example',
-        },
-      },
-    }),
-  ],
   test: {
-    include: ['spec/**/*.spec.ts'],
-    setupFiles: ['./spec/support/fc.ts', './spec/support/setup.ts'],
     // Reproducible property runs: FC_SEED pins fast-check's seed (see spec/support/fc.ts).
     provide: { fcSeed: process.env.FC_SEED ?? '' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Log lines of passing specs are noise (and slow to print); a failing spec shows its own.
+    silent: 'passed-only',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: runtimes.unit,
+          // No msw here: a spec that talks to ACE runs in workerd (scripts/spec-runtimes.ts).
+          setupFiles: ['./spec/support/fc.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        extends: true,
+        plugins: [
+          cloudflareTest({
+            main: './src/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              // Test-only bindings: the migrations for the setup file, and fixed secrets.
+              bindings: {
+                TEST_MIGRATIONS: migrations,
+                QUEUE_SIGNING_KEY: 'spec-queue-signing-key',
+                ADMIN_TOKEN: 'spec-admin-token',
+                // The ACE token of the service account jobs and warming fetch with.
+                ACE_SERVICE_TOKEN: 'spec-service-token',
+                ACE_BASE_URL: 'https://ace.test/api',
+                CORS_ORIGINS: 'https://dashboard.example',
+              },
+            },
+          }),
+        ],
+        test: {
+          name: 'workers',
+          include: runtimes.workers,
+          setupFiles: [
+            './spec/support/fc.ts',
+            './spec/support/setup-workers.ts',
+            './spec/support/setup-ace.ts',
+          ],
+          // One runtime per vitest worker, reused by its files (setup-workers.ts resets storage).
+          isolate: false,
+        },
+      },
+    ],
     coverage: {
       provider: 'istanbul',
       include: ['src/**/*.ts'],

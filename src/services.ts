@@ -17,6 +17,7 @@ import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts'
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
+import { isolateState, thresholdFor } from './isolate.ts';
 import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
 import { createDeadLetters, type DeadLetters } from './jobs/dead-letters.ts';
 import { createJobMaintenance, type JobMaintenance } from './jobs/maintenance.ts';
@@ -32,10 +33,10 @@ import {
 } from './obs/health.ts';
 import { createLogger, type Logger, type LogSink } from './obs/log.ts';
 import { createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
-import { createCatalogueCache, createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
-import { type AdaptiveThreshold, createAdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
+import { createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
+import type { AdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
 import { createPointStats, type FetchObservation, type PointStats } from './timeseries/point-stats.ts';
-import { createRangeFlights, createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
+import { createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
 
 /** Everything a handler may use. */
 export interface Services {
@@ -103,45 +104,20 @@ export interface ServiceOverrides {
   logSink?: LogSink;
 }
 
-// Parsed once per isolate: vars do not change within an isolate's life.
-let cachedConfig: { source: unknown; config: Config } | undefined;
-
 function configFor(env: Env): Config {
-  if (cachedConfig?.source !== env) cachedConfig = { source: env, config: parseConfig({ ...env }) };
-  return cachedConfig.config;
-}
-
-// Isolate-scoped state shared across invocations (probe caches, later breakers and coalescing).
-const isolate: { aceProbe?: ReturnType<typeof createAceReachabilityProbe>; probeBase?: string } = {};
-
-// The ACE breaker and in-flight calls, one set per base URL, shared by every invocation of the
-// isolate (a breaker per request would never see consecutive failures); and the catalogue cache.
-const aceUpstreams = new Map<string, AceUpstream>();
-const catalogueCache = createCatalogueCache();
-// Site catalogues for callers whose access was proven (the read path): keyed by site alone.
-const siteCatalogueCache = createCatalogueCache({ ttlMs: 300_000, maxEntries: 256 });
-// Range fetches of the read path, shared by concurrent identical requests of the isolate.
-const rangeFlights = createRangeFlights();
-// The adaptive threshold learns from this isolate's direct requests; one per configuration.
-const thresholds = new Map<string, AdaptiveThreshold>();
-
-function thresholdFor(config: Config): AdaptiveThreshold {
-  const key = `${config.directMaxSamples}:${config.directBudgetMs}`;
-  let threshold = thresholds.get(key);
-  if (!threshold) {
-    threshold = createAdaptiveThreshold({ base: config.directMaxSamples, budgetMs: config.directBudgetMs });
-    thresholds.set(key, threshold);
-  }
-  return threshold;
+  const state = isolateState();
+  if (state.config?.source !== env) state.config = { source: env, config: parseConfig({ ...env }) };
+  return state.config.config;
 }
 
 function aceUpstreamFor(baseUrl: string, clock: Clock, isolated: boolean): AceUpstream {
   // A spec's own clock gets its own breaker, so injected time never leaks into the shared one.
   if (isolated) return createAceUpstream({ clock });
-  let upstream = aceUpstreams.get(baseUrl);
+  const upstreams = isolateState().aceUpstreams;
+  let upstream = upstreams.get(baseUrl);
   if (!upstream) {
     upstream = createAceUpstream({ clock });
-    aceUpstreams.set(baseUrl, upstream);
+    upstreams.set(baseUrl, upstream);
   }
   return upstream;
 }
@@ -154,10 +130,12 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   const outbound = overrides.fetch ?? ((input, init) => fetch(input, init));
   const log = createLogger({ service: 'vitals-edge' }, overrides.logSink);
 
-  if (overrides.fetch || isolate.probeBase !== config.aceBaseUrl || !isolate.aceProbe) {
-    isolate.aceProbe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
-    isolate.probeBase = config.aceBaseUrl;
+  const state = isolateState();
+  if (overrides.fetch || state.aceProbe?.base !== config.aceBaseUrl) {
+    const probe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
+    state.aceProbe = { base: config.aceBaseUrl, probe };
   }
+  const aceProbe = state.aceProbe.probe;
 
   const ace = createAceClient({
     baseUrl: config.aceBaseUrl,
@@ -175,7 +153,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
   });
 
-  const points = createPointsCatalogue({ ace, clock, cache: catalogueCache });
+  const points = createPointsCatalogue({ ace, clock, cache: state.catalogueCache });
   const db = createDb({ db: env.DB, timeoutMs: config.d1TimeoutMs, clock, log });
   const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
   const eviction = createCacheEviction({ bucket: env.CACHE, db, clock, log, maxBytes: config.cacheMaxBytes });
@@ -183,7 +161,12 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   const pointStats = createPointStats({ db, clock });
   // The read path and aggregates prove access before they read the catalogue, so one listing per
   // site serves all their callers.
-  const siteCatalogue = createPointsCatalogue({ ace, clock, cache: siteCatalogueCache, sharedPerSite: true });
+  const siteCatalogue = createPointsCatalogue({
+    ace,
+    clock,
+    cache: state.siteCatalogueCache,
+    sharedPerSite: true,
+  });
   const access = createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) });
   const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
   // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
@@ -206,7 +189,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     clock,
     log,
     ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
-    flights: rangeFlights,
+    flights: state.rangeFlights,
     densities: pointStats,
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
     onFetched,
@@ -286,7 +269,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       db: env.DB,
       bucket: env.CACHE,
       queue: env.JOBS,
-      aceProbe: aceCheckWithBreaker(isolate.aceProbe, () => ace.breakerState()),
+      aceProbe: aceCheckWithBreaker(aceProbe, () => ace.breakerState()),
       clock,
     }),
     rateLimits: createRateLimits({

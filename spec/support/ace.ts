@@ -1,6 +1,6 @@
 // The synthetic ACE as specs see it: one shared mock mounted by msw at ACE_TEST_BASE (the Worker's
 // ACE_BASE_URL in vitest.config.ts), and a helper to call it directly. Owns the wiring only; the
-// ACE behaviour is fixtures/ace, and setup.ts starts the server and resets the mock after each test.
+// ACE behaviour is fixtures/ace, and setup-ace.ts starts the server and resets the mock after each test.
 import { setupServer } from 'msw/node';
 import { expect } from 'vitest';
 import type { CataloguePoint } from '../../fixtures/ace/catalogue.ts';

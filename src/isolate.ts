@@ -1,0 +1,63 @@
+// State that lives as long as the isolate and is shared by all its invocations: the ACE breakers
+// and in-flight calls, catalogue listings, coalesced range fetches, the adaptive thresholds and
+// the ACE reachability probe. services.ts reads it; nothing else holds isolate-wide state.
+// Owns the containers, not what goes in them.
+import type { AceUpstream } from './ace/resilience.ts';
+import type { Config } from './config.ts';
+import type { createAceReachabilityProbe } from './obs/health.ts';
+import { type CatalogueCache, createCatalogueCache } from './points/catalogue.ts';
+import { type AdaptiveThreshold, createAdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
+import { createRangeFlights, type RangeFlights } from './timeseries/service.ts';
+
+export interface IsolateState {
+  /** The ACE breaker and in-flight calls, one per base URL (a breaker per request would never trip). */
+  aceUpstreams: Map<string, AceUpstream>;
+  /** The reachability probe /health uses, and the base URL it was built for. */
+  aceProbe?: { base: string; probe: ReturnType<typeof createAceReachabilityProbe> };
+  /** Catalogue listings per (principal, site): the points route. */
+  catalogueCache: CatalogueCache;
+  /** Catalogue listings per site, for callers whose access was proven (the read path). */
+  siteCatalogueCache: CatalogueCache;
+  /** Range fetches of the read path, shared by concurrent identical requests. */
+  rangeFlights: RangeFlights;
+  /** The adaptive direct-path thresholds, one per configuration. */
+  thresholds: Map<string, AdaptiveThreshold>;
+  /** Parsed configuration, per env object (vars do not change within an isolate's life). */
+  config?: { source: unknown; config: Config };
+}
+
+function createIsolateState(): IsolateState {
+  return {
+    aceUpstreams: new Map(),
+    catalogueCache: createCatalogueCache(),
+    siteCatalogueCache: createCatalogueCache({ ttlMs: 300_000, maxEntries: 256 }),
+    rangeFlights: createRangeFlights(),
+    thresholds: new Map(),
+  };
+}
+
+let current = createIsolateState();
+
+/** The isolate's state. */
+export function isolateState(): IsolateState {
+  return current;
+}
+
+/**
+ * Forgets everything, as a new isolate would start. For specs that share one runtime across files
+ * (each file starts as if on a fresh isolate); a deployed Worker never calls it.
+ */
+export function resetIsolateState(): void {
+  current = createIsolateState();
+}
+
+/** The isolate's adaptive threshold for this configuration (review 31). */
+export function thresholdFor(config: Config): AdaptiveThreshold {
+  const key = `${config.directMaxSamples}:${config.directBudgetMs}`;
+  let threshold = current.thresholds.get(key);
+  if (!threshold) {
+    threshold = createAdaptiveThreshold({ base: config.directMaxSamples, budgetMs: config.directBudgetMs });
+    current.thresholds.set(key, threshold);
+  }
+  return threshold;
+}
