@@ -48,6 +48,12 @@ export default defineConfig({
                 ACE_SERVICE_TOKEN: 'spec-service-token',
                 ACE_BASE_URL: 'https://ace.test/api',
                 CORS_ORIGINS: 'https://dashboard.example',
+                // Bookkeeping is written right after each response, so specs see it when the
+                // request's waitUntil settles (production batches it every BOOKKEEPING_FLUSH_MS).
+                BOOKKEEPING_FLUSH_MS: '0',
+                // The Cache API outlives a file's storage reset (nothing can list it): specs of the
+                // edge tier turn it on with their own keys (spec/cache/chunk-tiers.spec.ts).
+                CHUNK_EDGE_TTL_S: '0',
               },
             },
           }),

@@ -22,6 +22,11 @@ const configSchema = z.object({
   CACHE_HISTORY_TTL_S: int(7 * 86_400),
   CACHE_RECENT_TTL_S: int(60),
   RESULT_TTL_S: int(86_400),
+  CHUNK_MEMORY_MAX_BYTES: int(16 * 1024 ** 2),
+  CHUNK_MEMORY_TTL_S: int(600),
+  CHUNK_EDGE_TTL_S: int(3_600),
+  BOOKKEEPING_FLUSH_MS: int(5_000),
+  D1_READ_REPLICAS: z.enum(['on', 'off']).default('on'),
   D1_TIMEOUT_MS: int(10_000),
   ACE_TIMEOUT_MS: int(25_000),
   ACE_MAX_BYTES: int(64 * 1024 ** 2),
@@ -49,6 +54,16 @@ export interface Config {
   cacheHistoryTtlMs: number;
   cacheRecentTtlMs: number;
   resultTtlMs: number;
+  /** Budget of the isolate's memory tier of decoded chunks (0: no memory tier). */
+  chunkMemoryMaxBytes: number;
+  /** The longest a chunk stays in an isolate's memory: how long a purge takes to reach them all. */
+  chunkMemoryTtlMs: number;
+  /** The longest a chunk stays in a data centre's Cache API (0: no Cache API tier). */
+  chunkEdgeTtlMs: number;
+  /** Hot-path bookkeeping (LRU touches, request counts, hot point sets) is written this often. */
+  bookkeepingFlushMs: number;
+  /** Read the hot path's D1 lookups through a Sessions API session (replicas, where enabled). */
+  d1ReadReplicas: boolean;
   d1TimeoutMs: number;
   aceTimeoutMs: number;
   aceMaxBytes: number;
@@ -86,6 +101,11 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,
     cacheRecentTtlMs: v.CACHE_RECENT_TTL_S * 1000,
     resultTtlMs: v.RESULT_TTL_S * 1000,
+    chunkMemoryMaxBytes: v.CHUNK_MEMORY_MAX_BYTES,
+    chunkMemoryTtlMs: v.CHUNK_MEMORY_TTL_S * 1000,
+    chunkEdgeTtlMs: v.CHUNK_EDGE_TTL_S * 1000,
+    bookkeepingFlushMs: v.BOOKKEEPING_FLUSH_MS,
+    d1ReadReplicas: v.D1_READ_REPLICAS === 'on',
     d1TimeoutMs: v.D1_TIMEOUT_MS,
     aceTimeoutMs: v.ACE_TIMEOUT_MS,
     aceMaxBytes: v.ACE_MAX_BYTES,

@@ -1,13 +1,19 @@
 // State that lives as long as the isolate and is shared by all its invocations: the ACE breakers
-// and in-flight calls, catalogue listings, coalesced range fetches, the adaptive thresholds and
-// the ACE reachability probe. services.ts reads it; nothing else holds isolate-wide state.
-// Owns the containers, not what goes in them.
+// and in-flight calls, catalogue listings, access proofs, decoded chunks, the hot path's pending
+// bookkeeping, coalesced range fetches, the adaptive thresholds and the ACE reachability probe.
+// services.ts reads it; nothing else holds isolate-wide state. Owns the containers, not their use.
 import type { AceUpstream } from './ace/resilience.ts';
+import { type ChunkMemory, createChunkMemory } from './cache/chunk-memory.ts';
+import { createProofMemory, type ProofMemory } from './cache/site-access.ts';
 import type { Config } from './config.ts';
+import { createLedger, type Ledger } from './obs/bookkeeping.ts';
 import type { createAceReachabilityProbe } from './obs/health.ts';
 import { type CatalogueCache, createCatalogueCache } from './points/catalogue.ts';
 import { type AdaptiveThreshold, createAdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
-import { createRangeFlights, type RangeFlights } from './timeseries/service.ts';
+import { createRangeFlights, type RangeFlights } from './timeseries/serve.ts';
+
+/** Access proofs one isolate remembers (principal × site); the least recently used go first. */
+export const PROOF_MEMORY_ENTRIES = 10_000;
 
 export interface IsolateState {
   /** The ACE breaker and in-flight calls, one per base URL (a breaker per request would never trip). */
@@ -24,6 +30,12 @@ export interface IsolateState {
   thresholds: Map<string, AdaptiveThreshold>;
   /** Parsed configuration, per env object (vars do not change within an isolate's life). */
   config?: { source: unknown; config: Config };
+  /** Access proofs ACE gave or D1 held, for the rest of their validity. */
+  proofs: ProofMemory;
+  /** Decoded immutable chunks, made on first use with the configured budget. */
+  chunks?: { maxBytes: number; memory: ChunkMemory };
+  /** Hot-path writes waiting for the next batch. */
+  ledger: Ledger;
 }
 
 function createIsolateState(): IsolateState {
@@ -33,6 +45,8 @@ function createIsolateState(): IsolateState {
     siteCatalogueCache: createCatalogueCache({ ttlMs: 300_000, maxEntries: 256 }),
     rangeFlights: createRangeFlights(),
     thresholds: new Map(),
+    proofs: createProofMemory({ maxEntries: PROOF_MEMORY_ENTRIES }),
+    ledger: createLedger(),
   };
 }
 
@@ -60,4 +74,15 @@ export function thresholdFor(config: Config): AdaptiveThreshold {
     current.thresholds.set(key, threshold);
   }
   return threshold;
+}
+
+/** The isolate's memory tier of chunks, with this configuration's budget. */
+export function chunkMemoryFor(config: Config): ChunkMemory {
+  if (current.chunks?.maxBytes !== config.chunkMemoryMaxBytes) {
+    current.chunks = {
+      maxBytes: config.chunkMemoryMaxBytes,
+      memory: createChunkMemory({ maxBytes: config.chunkMemoryMaxBytes }),
+    };
+  }
+  return current.chunks.memory;
 }

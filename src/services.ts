@@ -7,17 +7,24 @@ import { type AdminStats, createAdminStats } from './admin/stats.ts';
 import { type AggregateRetention, createAggregateRetention } from './aggregates/retention.ts';
 import { type AggregatesService, createAggregatesService } from './aggregates/service.ts';
 import { type AggregateStore, createAggregateStore } from './aggregates/store.ts';
+import { type ChunkTiers, createChunkTiers } from './cache/chunk-tiers.ts';
+import { createEdgeChunkCache } from './cache/edge-cache.ts';
 import { type CacheEviction, createCacheEviction } from './cache/eviction.ts';
 import { type CachePurge, createCachePurge } from './cache/purge.ts';
-import { createResultCache, type ResultCache } from './cache/result-cache.ts';
+import { createResultCache, type ResultCache, touchStatements } from './cache/result-cache.ts';
 import { createSiteAccess } from './cache/site-access.ts';
-import { type CacheWarming, createCacheWarming } from './cache/warming.ts';
+import {
+  type CacheWarming,
+  createCacheWarming,
+  hotRequestOf,
+  hotRequestStatements,
+} from './cache/warming.ts';
 import { type ChartStore, createChartStore } from './charts/store.ts';
 import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts';
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
-import { isolateState, thresholdFor } from './isolate.ts';
+import { chunkMemoryFor, isolateState, thresholdFor } from './isolate.ts';
 import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
 import { createDeadLetters, type DeadLetters } from './jobs/dead-letters.ts';
 import { createJobMaintenance, type JobMaintenance } from './jobs/maintenance.ts';
@@ -25,6 +32,7 @@ import { createJobResults, type JobResults } from './jobs/results.ts';
 import { createJobStore, type JobStore } from './jobs/store.ts';
 import { createJobSubmitter, type JobSubmitter } from './jobs/submit.ts';
 import { type Analytics, createAnalytics } from './obs/analytics.ts';
+import { type Bookkeeping, createBookkeeping } from './obs/bookkeeping.ts';
 import {
   aceCheckWithBreaker,
   createAceReachabilityProbe,
@@ -32,7 +40,7 @@ import {
   type HealthChecker,
 } from './obs/health.ts';
 import { createLogger, type Logger, type LogSink } from './obs/log.ts';
-import { createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
+import { countStatements, createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
 import { createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
 import type { AdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
 import { createPointStats, type FetchObservation, type PointStats } from './timeseries/point-stats.ts';
@@ -55,6 +63,10 @@ export interface Services {
   db: Db;
   /** The R2 day-chunk cache and its D1 index. */
   cache: ResultCache;
+  /** Chunk reads and writes through isolate memory, the Cache API and R2. */
+  tiers: ChunkTiers;
+  /** The hot path's D1 writes (LRU touches, request counts, hot point sets), batched per isolate. */
+  bookkeeping: Bookkeeping;
   /** The read path: cache, ACE, coalescing, authorization of the shared cache. */
   timeseries: TimeseriesService;
   /** Learned sample densities (point_stats): the estimator's best input. */
@@ -79,7 +91,7 @@ export interface Services {
   charts: ChartStore;
   /** Analytics Engine data points per request and per job (the job consumer calls recordJob). */
   analytics: Analytics;
-  /** request_counts: per day, route and cache status (admin stats, hit rate). */
+  /** request_counts: per day, route and cache status (admin stats, hit rate); written by bookkeeping. */
   requestCounts: RequestCounts;
   /** The numbers of GET /api/admin/stats. */
   adminStats: AdminStats;
@@ -122,6 +134,94 @@ function aceUpstreamFor(baseUrl: string, clock: Clock, isolated: boolean): AceUp
   return upstream;
 }
 
+/** What every builder below shares: the invocation's configuration, time, logs and bindings. */
+interface Base {
+  env: Env;
+  config: Config;
+  clock: Clock;
+  log: Logger;
+  db: Db;
+  defer: (promise: Promise<unknown>) => void;
+}
+
+/** The runtime's Cache API, where it has one (the chunk cache's data-centre tier). */
+function edgeCache(): Cache | null {
+  return typeof caches === 'undefined' ? null : caches.default;
+}
+
+/** The chunk cache: R2 and its index, the faster tiers, eviction, and the hot path's bookkeeping. */
+function buildCache(base: Base) {
+  const { env, config, clock, log, db, defer } = base;
+  const state = isolateState();
+  const bookkeeping = createBookkeeping({
+    ledger: state.ledger,
+    db,
+    clock,
+    log,
+    flushMs: config.bookkeepingFlushMs,
+    defer,
+    statements: async (work) => [
+      ...touchStatements(work.touches),
+      ...countStatements(work.counts),
+      ...(await hotRequestStatements(work.hot)),
+    ],
+  });
+  const memory = chunkMemoryFor(config);
+  const edge = createEdgeChunkCache({ cache: edgeCache(), clock, log, maxTtlMs: config.chunkEdgeTtlMs });
+  const forgetFaster = async (keys: readonly string[]) => {
+    memory.delete(keys);
+    await edge.delete(keys);
+  };
+  const eviction = createCacheEviction({
+    bucket: env.CACHE,
+    db,
+    clock,
+    log,
+    maxBytes: config.cacheMaxBytes,
+    forgetFaster,
+  });
+  const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
+  const tiers = createChunkTiers({
+    memory,
+    edge,
+    store: cache,
+    clock,
+    log,
+    memoryTtlMs: config.chunkMemoryTtlMs,
+    touch: (key) => bookkeeping.touch(key),
+    defer,
+  });
+  return { bookkeeping, eviction, cache, tiers };
+}
+
+/** The jobs' store, submitter and consumer. */
+function buildJobs(base: Base, ace: AceClient, ids: IdGenerator, onFetched: (o: FetchObservation) => void) {
+  const { env, config, clock, log, db } = base;
+  const jobStore = createJobStore({ db, clock, ids });
+  const analytics = createAnalytics({ dataset: env.ANALYTICS, log });
+  const jobSubmitter = createJobSubmitter({
+    store: jobStore,
+    queues: { normal: env.JOBS, high: env.JOBS_HIGH },
+    signingKey: config.queueSigningKey,
+    clock,
+    log,
+  });
+  const jobConsumer = createJobConsumer({
+    store: jobStore,
+    ace,
+    bucket: env.CACHE,
+    signingKey: config.queueSigningKey,
+    serviceToken: config.aceServiceToken,
+    clock,
+    log,
+    resultTtlMs: config.resultTtlMs,
+    random: Math.random,
+    onFetched,
+    analytics,
+  });
+  return { jobStore, jobSubmitter, jobConsumer, analytics };
+}
+
 /** Builds the services for one invocation. */
 export function createServices(env: Env, ctx: ExecutionContext, overrides: ServiceOverrides = {}): Services {
   const config = configFor(env);
@@ -129,14 +229,10 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
   const ids = overrides.ids ?? randomId;
   const outbound = overrides.fetch ?? ((input, init) => fetch(input, init));
   const log = createLogger({ service: 'vitals-edge' }, overrides.logSink);
-
+  const db = createDb({ db: env.DB, timeoutMs: config.d1TimeoutMs, clock, log });
+  const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
+  const base: Base = { env, config, clock, log, db, defer };
   const state = isolateState();
-  if (overrides.fetch || state.aceProbe?.base !== config.aceBaseUrl) {
-    const probe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
-    state.aceProbe = { base: config.aceBaseUrl, probe };
-  }
-  const aceProbe = state.aceProbe.probe;
-
   const ace = createAceClient({
     baseUrl: config.aceBaseUrl,
     fetch: outbound,
@@ -152,22 +248,8 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     maxBytes: config.aceMaxBytes,
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
   });
-
-  const points = createPointsCatalogue({ ace, clock, cache: state.catalogueCache });
-  const db = createDb({ db: env.DB, timeoutMs: config.d1TimeoutMs, clock, log });
-  const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-  const eviction = createCacheEviction({ bucket: env.CACHE, db, clock, log, maxBytes: config.cacheMaxBytes });
-  const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
+  const { bookkeeping, eviction, cache, tiers } = buildCache(base);
   const pointStats = createPointStats({ db, clock });
-  // The read path and aggregates prove access before they read the catalogue, so one listing per
-  // site serves all their callers.
-  const siteCatalogue = createPointsCatalogue({
-    ace,
-    clock,
-    cache: state.siteCatalogueCache,
-    sharedPerSite: true,
-  });
-  const access = createSiteAccess({ db, clock, verify: (token, site) => ace.getSite(site, token) });
   const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
   // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
   const onFetched = (observation: FetchObservation) =>
@@ -181,57 +263,57 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
         }),
       ]),
     );
+  const jobs = buildJobs(base, ace, ids, onFetched);
+  const rateLimits = createRateLimits({
+    limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
+    periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
+  });
+  // The read path and aggregates prove access before they read the catalogue, so one listing per
+  // site serves all their callers.
+  const siteCatalogue = createPointsCatalogue({
+    ace,
+    clock,
+    cache: state.siteCatalogueCache,
+    sharedPerSite: true,
+  });
+  const access = createSiteAccess({
+    db,
+    clock,
+    log,
+    verify: (token, site) => ace.getSite(site, token),
+    memory: state.proofs,
+    defer,
+  });
+  const directThreshold = thresholdFor(config);
   const timeseries = createTimeseriesService({
     ace,
-    cache,
+    tiers,
     access,
     catalogue: siteCatalogue,
+    // The hot path's one lookup may be answered by a read replica (docs/OPERATIONS.md).
+    db: config.d1ReadReplicas
+      ? createDb({ db: env.DB.withSession('first-unconstrained'), timeoutMs: config.d1TimeoutMs, clock, log })
+      : db,
     clock,
     log,
     ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
     flights: state.rangeFlights,
-    densities: pointStats,
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
     onFetched,
+    threshold: directThreshold,
+    jobMaxSamples: config.jobMaxSamples,
+    jobs: { admit: (principal) => rateLimits.admit('jobs', principal, log), submitter: jobs.jobSubmitter },
+    onServed: (request) => bookkeeping.hotRequest(hotRequestOf(request)),
   });
-
-  const analytics = createAnalytics({ dataset: env.ANALYTICS, log });
-  const warming = createCacheWarming({ db, timeseries, clock, log, serviceToken: config.aceServiceToken });
-  const jobStore = createJobStore({ db, clock, ids });
-  const jobConsumer = createJobConsumer({
-    store: jobStore,
-    ace,
-    bucket: env.CACHE,
-    signingKey: config.queueSigningKey,
-    serviceToken: config.aceServiceToken,
-    clock,
-    log,
-    resultTtlMs: config.resultTtlMs,
-    random: Math.random,
-    onFetched,
-    analytics,
-  });
-
-  const jobSubmitter = createJobSubmitter({
-    store: jobStore,
-    queues: { normal: env.JOBS, high: env.JOBS_HIGH },
-    signingKey: config.queueSigningKey,
-    clock,
-    log,
-  });
-
-  const directThreshold = thresholdFor(config);
-  const requestCounts = createRequestCounts({ db, clock });
-  const adminStats = createAdminStats({
+  const warming = createCacheWarming({
     db,
-    cache,
-    requestCounts,
-    // The answering isolate's adaptive threshold (review 31).
-    routing: () => ({
-      directMaxSamples: config.directMaxSamples,
-      effectiveDirectMaxSamples: directThreshold.current(),
-    }),
+    bookkeeping,
+    timeseries,
+    clock,
+    log,
+    serviceToken: config.aceServiceToken,
   });
+  const requestCounts = createRequestCounts({ db, clock });
 
   return {
     config,
@@ -239,43 +321,52 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     ids,
     log,
     ace,
-    points,
+    points: createPointsCatalogue({ ace, clock, cache: state.catalogueCache }),
     db,
     cache,
+    tiers,
+    bookkeeping,
     timeseries,
     pointStats,
     directThreshold,
     eviction,
     warming,
-    jobStore,
-    jobConsumer,
-    jobSubmitter,
-    jobResults: createJobResults({ store: jobStore, bucket: env.CACHE, clock, log }),
+    ...jobs,
+    jobResults: createJobResults({ store: jobs.jobStore, bucket: env.CACHE, clock, log }),
     jobMaintenance: createJobMaintenance({
-      store: jobStore,
-      submitter: jobSubmitter,
+      store: jobs.jobStore,
+      submitter: jobs.jobSubmitter,
       bucket: env.CACHE,
       clock,
       log,
       heartbeatTimeoutMs: config.jobHeartbeatTimeoutMs,
     }),
     charts: createChartStore({ db, clock, ids, log }),
-    analytics,
     requestCounts,
-    adminStats,
-    deadLetters: createDeadLetters({ db, replayJob: (jobId) => jobSubmitter.replay(jobId) }),
+    adminStats: createAdminStats({
+      db,
+      cache,
+      requestCounts,
+      // The answering isolate's own pending counts are written first, so its answer includes them.
+      flushPending: () => bookkeeping.flush(),
+      // The answering isolate's adaptive threshold (review 31).
+      routing: () => ({
+        directMaxSamples: config.directMaxSamples,
+        effectiveDirectMaxSamples: directThreshold.current(),
+      }),
+    }),
+    deadLetters: createDeadLetters({ db, replayJob: (jobId) => jobs.jobSubmitter.replay(jobId) }),
     cachePurge: createCachePurge({ db, eviction, log }),
     health: createHealthChecker({
       db: env.DB,
       bucket: env.CACHE,
       queue: env.JOBS,
-      aceProbe: aceCheckWithBreaker(aceProbe, () => ace.breakerState()),
+      aceProbe: aceCheckWithBreaker(aceProbeFor(config, outbound, clock, overrides.fetch !== undefined), () =>
+        ace.breakerState(),
+      ),
       clock,
     }),
-    rateLimits: createRateLimits({
-      limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
-      periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
-    }),
+    rateLimits,
     aggregates: createAggregatesService({ store: aggregateStore, access, catalogue: siteCatalogue }),
     retention: createAggregateRetention({
       db,
@@ -286,4 +377,14 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     }),
     defer,
   };
+}
+
+/** The isolate's ACE reachability probe for /health (a spec's own fetch gets its own). */
+function aceProbeFor(config: Config, outbound: typeof fetch, clock: Clock, own: boolean) {
+  const state = isolateState();
+  if (own || state.aceProbe?.base !== config.aceBaseUrl) {
+    const probe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
+    state.aceProbe = { base: config.aceBaseUrl, probe };
+  }
+  return state.aceProbe.probe;
 }

@@ -22,13 +22,19 @@ function setup(serviceToken?: string, maxSets?: number) {
   const services = createServices(env, ctx, { clock });
   const warming = createCacheWarming({
     db: services.db,
+    bookkeeping: services.bookkeeping,
     timeseries: services.timeseries,
     clock,
     log: createLogger({}, () => {}),
     serviceToken,
     ...(maxSets ? { maxSets } : {}),
   });
-  return { warming, ctx };
+  // Recorded requests reach D1 in the bookkeeping's next batch.
+  const record = async (r: ReturnType<typeof request>) => {
+    warming.record(r);
+    await services.bookkeeping.flush();
+  };
+  return { warming, ctx, record };
 }
 
 const request = (points: string[], rangeMs: number) => ({
@@ -46,9 +52,9 @@ beforeEach(async () => {
 
 describe('cache warming', () => {
   it('counts requests per point set regardless of point order', async () => {
-    const { warming } = setup();
-    await warming.record(request([names[0] ?? '', names[1] ?? ''], 2 * DAY));
-    await warming.record(request([names[1] ?? '', names[0] ?? ''], 2 * DAY - 60_000));
+    const { record } = setup();
+    await record(request([names[0] ?? '', names[1] ?? ''], 2 * DAY));
+    await record(request([names[1] ?? '', names[0] ?? ''], 2 * DAY - 60_000));
     const rows = await env.DB.prepare('SELECT requests, range_ms FROM hot_requests').all<{
       requests: number;
       range_ms: number;
@@ -57,9 +63,9 @@ describe('cache warming', () => {
   });
 
   it('fills the complete past days of the hottest sets, at most maxSets of them', async () => {
-    const { warming, ctx } = setup('warming-service-token', 2);
+    const { warming, ctx, record } = setup('warming-service-token', 2);
     for (let i = 0; i < 3; i++) {
-      for (let n = 0; n <= i; n++) await warming.record(request([names[i] ?? ''], 2 * DAY));
+      for (let n = 0; n <= i; n++) await record(request([names[i] ?? ''], 2 * DAY));
     }
     aceMock.resetStats();
     const report = await warming.warm();
@@ -81,8 +87,8 @@ describe('cache warming', () => {
   });
 
   it('is skipped, and says so, without a service token', async () => {
-    const { warming } = setup(undefined);
-    await warming.record(request([names[0] ?? ''], 2 * DAY));
+    const { warming, record } = setup(undefined);
+    await record(request([names[0] ?? ''], 2 * DAY));
     aceMock.resetStats();
     expect(await warming.warm()).toEqual({ skipped: 'no_service_token', sets: 0, warmed: 0, failed: 0 });
     expect(aceMock.stats().total).toBe(0);

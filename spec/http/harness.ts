@@ -5,6 +5,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '../../src/http/app.ts';
 import type { AppEnv } from '../../src/http/context.ts';
+import { handleFetch } from '../../src/index.ts';
 import type { LogLevel } from '../../src/obs/log.ts';
 import { createServices, type ServiceOverrides } from '../../src/services.ts';
 
@@ -52,7 +53,7 @@ export function harness(options: HarnessOptions = {}): Harness {
         logSink: (level, line) => logs.push({ level, line }),
         ...options.services,
       });
-      const res = await app.fetch(request, { services }, ctx);
+      const res = await handleFetch(app, request, services, ctx);
       await waitOnExecutionContext(ctx);
       return res;
     },

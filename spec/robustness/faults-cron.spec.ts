@@ -156,13 +156,14 @@ describe('fault matrix: cron passes (warming)', () => {
     const services = createServices(env, createExecutionContext());
     const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
     const points = [...names, sitePoints('demo-small')[5]?.point.name ?? names[0] ?? ''].slice(0, 3);
-    await services.warming.record({
+    services.warming.record({
       site: 'demo-small',
       points,
       startMs: today - 2 * 86_400_000,
       endMs: today,
       interval: 'raw',
     });
+    await services.bookkeeping.flush();
     return { start: today - 2 * 86_400_000, end: today };
   }
   const stored = async (start: number, end: number) =>

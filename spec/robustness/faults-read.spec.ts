@@ -135,11 +135,12 @@ const timeout =
     env: { ACE_TIMEOUT_MS: '250' },
     ace: { delay_ms: 1_500, ...spec },
   });
-function r2(op: R2Op): () => Faults {
+/** R2 failing at `op`; `memory: false` also turns the isolate's memory tier off, so R2 is read. */
+function r2(op: R2Op, memory = true): () => Faults {
   return () => {
     const plan = createFaultPlan<R2Op>();
     plan.set(op, { kind: 'error', message: `injected r2 ${op} fault` });
-    return { env: { CACHE: faultyR2(env.CACHE, plan) } };
+    return { env: { CACHE: faultyR2(env.CACHE, plan), ...(memory ? {} : { CHUNK_MEMORY_MAX_BYTES: '0' }) } };
   };
 }
 function d1(kind: 'error' | 'hang'): () => Faults {
@@ -326,14 +327,20 @@ const cached: Row[] = [
   },
   {
     dependency: 'R2',
-    fault: 'get fails (served from ACE)',
+    fault: 'get fails while the isolate holds the chunks (memory tier)',
     faults: r2('get'),
+    outcome: { status: 200, cache: 'HIT' },
+  },
+  {
+    dependency: 'R2',
+    fault: 'get fails, no memory tier (served from ACE)',
+    faults: r2('get', false),
     outcome: { status: 200, cache: 'BYPASS' },
   },
   {
     dependency: 'R2',
-    fault: 'get fails and ACE answers 503',
-    faults: () => ({ ...r2('get')(), ace: { status: 503, routes: DATA_ROUTES } }),
+    fault: 'get fails, no memory tier, and ACE answers 503',
+    faults: () => ({ ...r2('get', false)(), ace: { status: 503, routes: DATA_ROUTES } }),
     outcome: { status: 502, code: 'upstream_error' },
   },
   {

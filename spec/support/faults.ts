@@ -57,12 +57,26 @@ export function faultyD1(db: D1Database, plan: FaultPlan<D1Op>): D1Database {
         return Reflect.get(target, prop, receiver);
       },
     });
+  // A Sessions API session (the read path's lookups) is faulted like the database itself.
+  const wrapSession = (session: D1DatabaseSession): D1DatabaseSession =>
+    new Proxy(session, {
+      get(target, prop, receiver) {
+        if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql));
+        if (prop === 'batch')
+          return (stmts: D1PreparedStatement[]) => apply(plan.get('batch'), () => target.batch(stmts));
+        const real = Reflect.get(target, prop, receiver);
+        return typeof real === 'function' ? real.bind(target) : real;
+      },
+    });
   return new Proxy(db, {
     get(target, prop, receiver) {
       if (prop === 'prepare') return (sql: string) => wrapStatement(target.prepare(sql));
       if (prop === 'batch')
         return (stmts: D1PreparedStatement[]) => apply(plan.get('batch'), () => target.batch(stmts));
       if (prop === 'exec') return (sql: string) => apply(plan.get('exec'), () => target.exec(sql));
+      if (prop === 'withSession')
+        return (constraint?: D1SessionConstraint | D1SessionBookmark) =>
+          wrapSession(target.withSession(constraint));
       return Reflect.get(target, prop, receiver);
     },
   });
@@ -102,6 +116,20 @@ export function faultyD1Matching(db: D1Database, plan: FaultPlan<D1Op>, pattern:
     get(target, prop, receiver) {
       if (prop === 'prepare') {
         return (sql: string) => (pattern.test(sql) ? faulted.prepare(sql) : target.prepare(sql));
+      }
+      if (prop === 'withSession') {
+        return (constraint?: D1SessionConstraint | D1SessionBookmark) => {
+          const plain = target.withSession(constraint);
+          const faultedSession = faulted.withSession(constraint);
+          return new Proxy(plain, {
+            get(s, p, r) {
+              if (p === 'prepare')
+                return (sql: string) => (pattern.test(sql) ? faultedSession.prepare(sql) : s.prepare(sql));
+              const real = Reflect.get(s, p, r);
+              return typeof real === 'function' ? real.bind(s) : real;
+            },
+          });
+        };
       }
       return Reflect.get(target, prop, receiver);
     },

@@ -19,6 +19,7 @@ import type { Clock } from '../clock.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import { sha256Hex } from '../hash.ts';
 import type { Logger } from '../obs/log.ts';
+import type { Caller, SeriesWindow } from '../requests.ts';
 import { type BackoffOptions, parseRetryAfter, retryAfterAllowsRetry, retryDelayMs } from './backoff.ts';
 import {
   type AcePointInfo,
@@ -79,14 +80,6 @@ export interface Sent<T> {
   bytes: number;
   /** HTTP requests this caller made (0 when it joined an identical in-flight call). */
   upstreamRequests: number;
-}
-
-/** One timeseries fetch. */
-export interface TimeseriesRequest {
-  site: string;
-  points: readonly string[];
-  startMs: number;
-  endMs: number;
 }
 
 /** What an observer learns after each page (jobs: heartbeat, progress, cancellation). */
@@ -165,7 +158,7 @@ export interface AceClient {
     token: string,
   ): Promise<Result<Sent<SamplesPage>>>;
   /** Fetches the request's samples by the plan, within the page and byte budgets. */
-  fetchTimeseries(request: TimeseriesRequest, options: FetchOptions): Promise<Result<TimeseriesResult>>;
+  fetchTimeseries(request: SeriesWindow, options: FetchOptions): Promise<Result<TimeseriesResult>>;
   /** The breaker's state, for /health. */
   breakerState(): BreakerState;
 }
@@ -179,12 +172,6 @@ interface Call {
   path: string;
   query: Array<[string, string]>;
   body?: string;
-}
-
-/** The caller's identity for sharing: a hash of the token, so different tokens never share. */
-interface Caller {
-  token: string;
-  key: string;
 }
 
 /** Counts bytes read by one operation, live, so concurrent reads cannot jointly overrun it. */
@@ -405,7 +392,7 @@ export function createAceClient(options: AceClientOptions): AceClient {
   /** Sends a call, sharing an identical in-flight one (same method, URL, body and token). */
   async function send(call: Call, caller: Caller, meter: ByteMeter): Promise<Result<Sent<unknown>>> {
     const url = urlOf(call);
-    const key = `${call.method} ${url}\n${call.body ?? ''}\n${caller.key}`;
+    const key = `${call.method} ${url}\n${call.body ?? ''}\n${caller.principal}`;
     const shared = upstream.inFlight.get(key) as Promise<Outcome> | undefined;
     if (shared) {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -444,7 +431,8 @@ export function createAceClient(options: AceClientOptions): AceClient {
     });
   }
 
-  const callerFor = async (token: string): Promise<Caller> => ({ token, key: await sha256Hex(token) });
+  // The principal keys sharing of in-flight calls: different tokens never share one.
+  const callerFor = async (token: string): Promise<Caller> => ({ token, principal: await sha256Hex(token) });
   const freshMeter = (): ByteMeter => ({ used: 0, max: maxBytes });
   const sitePath = (site: string) => `/sites/${encodeURIComponent(site)}`;
 
@@ -570,7 +558,7 @@ export function createAceClient(options: AceClientOptions): AceClient {
 
   /** Pages the site endpoint through every cursor (empty pages included) until next_cursor is null. */
   async function runSitePages(
-    request: TimeseriesRequest,
+    request: SeriesWindow,
     pageSize: PageSize,
     caller: Caller,
     meter: ByteMeter,
@@ -606,7 +594,7 @@ export function createAceClient(options: AceClientOptions): AceClient {
   }
 
   async function fetchTimeseries(
-    request: TimeseriesRequest,
+    request: SeriesWindow,
     options: FetchOptions,
   ): Promise<Result<TimeseriesResult>> {
     const plan = planFetch(

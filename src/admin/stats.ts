@@ -58,6 +58,8 @@ export interface AdminStatsOptions {
   requestCounts: Pick<RequestCounts, 'recent'>;
   /** The thresholds in force; a function so an adaptive threshold can stand behind it. */
   routing: () => RoutingThresholds | Promise<RoutingThresholds>;
+  /** Writes this isolate's pending request counts first (bookkeeping), so the answer includes them. */
+  flushPending?: () => Promise<void>;
   days?: number;
 }
 
@@ -68,6 +70,7 @@ export function createAdminStats(options: AdminStatsOptions): AdminStats {
 
   return {
     async report() {
+      await options.flushPending?.();
       const [cacheStats, jobRows, dlqRow, counts, thresholds] = await Promise.all([
         cache.stats(),
         // ≤ 7 rows: one per status, over idx_queue_jobs_status_created.

@@ -4,7 +4,7 @@
 import type { SiteAccess } from '../cache/site-access.ts';
 import { err, type Result } from '../errors.ts';
 import type { PointsCatalogue } from '../points/catalogue.ts';
-import type { Caller } from '../timeseries/service.ts';
+import type { Caller } from '../requests.ts';
 import type { AggregateQuery, AggregateRead, AggregateStore } from './store.ts';
 
 export interface AggregatesService extends Pick<AggregateStore, 'record'> {
@@ -27,7 +27,7 @@ export function createAggregatesService(options: AggregatesServiceOptions): Aggr
   return {
     record: (event) => store.record(event),
     async read(caller, query) {
-      const allowed = await access.ensure(caller.principal, caller.token, query.site);
+      const allowed = await access.ensure(caller, query.site);
       if (!allowed.ok) return allowed;
       // Buckets are stored under the site's name: a point of another site asked for here must not
       // be answered to whoever may read this one.

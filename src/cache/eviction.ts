@@ -33,6 +33,11 @@ export interface CacheEvictionOptions {
   batchSize?: number;
   /** Upper bound on rounds per pass, so one pass always ends. */
   maxRounds?: number;
+  /**
+   * Forgets removed chunks in the faster tiers this invocation can reach (its isolate's memory and
+   * its data centre's Cache API); other isolates and data centres age them out (chunk-tiers.ts).
+   */
+  forgetFaster?: (keys: readonly string[]) => Promise<void>;
 }
 
 /** Creates the eviction passes. */
@@ -43,6 +48,7 @@ export function createCacheEviction(options: CacheEvictionOptions): CacheEvictio
 
   const remove = async (keys: readonly string[]): Promise<number> => {
     if (keys.length === 0) return 0;
+    await options.forgetFaster?.(keys);
     await bucket.delete([...keys]);
     const deleted = await db.run(
       'cache.evict',

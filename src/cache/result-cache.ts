@@ -4,7 +4,7 @@
 // (review 4). Owns storage of opaque payloads; what a payload encodes is the caller's business.
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { placeholders, stmt } from '../db/sql.ts';
+import { chunkItems, placeholders, type Statement, stmt } from '../db/sql.ts';
 import { gunzip, gzipStream } from '../encoding/gzip.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
@@ -113,6 +113,52 @@ function customToMeta(custom: Record<string, string> | undefined): CachedChunk['
   return numbers.every(Number.isFinite) && meta.encoding ? meta : null;
 }
 
+/**
+ * The index lookup behind present(): which of `keys` are stored and unexpired at `now`, with their
+ * samples. Statements only, so the read path can send them in its own batch (lookup.ts).
+ */
+export function presentStatements(keys: readonly string[], now: number): Statement[] {
+  return chunkItems([...new Set(keys)], 1, 1).map((chunk) =>
+    stmt(
+      `SELECT key, samples FROM cache_entries WHERE expires_at > ? AND key IN (${placeholders(chunk.length)})`,
+      now,
+      ...chunk,
+    ),
+  );
+}
+
+/** present()'s answer from the rows presentStatements read. */
+export function presentFromRows(rows: readonly Record<string, unknown>[]): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const row of rows) {
+    if (typeof row.key === 'string' && typeof row.samples === 'number') found.set(row.key, row.samples);
+  }
+  return found;
+}
+
+/** Reads of chunks since the last flush: when each was last read and how often. */
+export interface ChunkTouch {
+  key: string;
+  at: number;
+  hits: number;
+}
+
+/**
+ * LRU bookkeeping for the index, many reads in one statement per 33 keys: last_access_at only
+ * moves forward, hits add up. Keys no longer indexed are skipped (an UPDATE, not an upsert).
+ */
+export function touchStatements(touches: readonly ChunkTouch[]): Statement[] {
+  return chunkItems([...touches], 3).map((chunk) =>
+    stmt(
+      `WITH t(key, at, n) AS (VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')})
+       UPDATE cache_entries SET last_access_at = max(cache_entries.last_access_at, t.at),
+         hits = cache_entries.hits + t.n
+       FROM t WHERE cache_entries.key = t.key`,
+      ...chunk.flatMap((c) => [c.key, c.at, c.hits]),
+    ),
+  );
+}
+
 /** Creates the cache over a bucket and the D1 index. */
 export function createResultCache(options: ResultCacheOptions): ResultCache {
   const { bucket, db, clock, log, eviction } = options;
@@ -158,16 +204,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
         await forget(key, 'length_mismatch');
         return ok(null);
       }
-      await later(
-        db.run(
-          'cache.touch',
-          stmt(
-            'UPDATE cache_entries SET last_access_at = ?, hits = hits + 1 WHERE key = ?',
-            clock.now(),
-            key,
-          ),
-        ),
-      );
+      // No touch here: reads are counted in the isolate and written in batches (bookkeeping.ts).
       return ok({ payload, meta });
     },
 
@@ -233,21 +270,8 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
     },
 
     async present(keys) {
-      const distinct = [...new Set(keys)];
-      if (distinct.length === 0) return ok(new Map());
-      const now = clock.now();
-      const rows = await db.allInChunks<{ key: string; samples: number }, string>(
-        'cache.present',
-        distinct,
-        (chunk) =>
-          stmt(
-            `SELECT key, samples FROM cache_entries WHERE expires_at > ? AND key IN (${placeholders(chunk.length)})`,
-            now,
-            ...chunk,
-          ),
-        { reservedParams: 1 },
-      );
-      return rows.ok ? ok(new Map(rows.value.map((r) => [r.key, r.samples]))) : rows;
+      const batch = await db.batch('cache.present', presentStatements(keys, clock.now()));
+      return batch.ok ? ok(presentFromRows(batch.value.flatMap((b) => b.rows))) : batch;
     },
   };
 }

@@ -8,11 +8,13 @@ import { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { parseJsonColumnOr } from '../db/rows.ts';
-import { stmt } from '../db/sql.ts';
+import { buildInserts, type Statement, stmt } from '../db/sql.ts';
 import { sha256Hex } from '../hash.ts';
+import type { Bookkeeping, PendingHotRequest } from '../obs/bookkeeping.ts';
 import type { Logger } from '../obs/log.ts';
+import type { SeriesRequest } from '../requests.ts';
 import { DAY_MS } from '../timeseries/chunks.ts';
-import type { SeriesRequest, TimeseriesService } from '../timeseries/service.ts';
+import type { TimeseriesService } from '../timeseries/service.ts';
 import { canonicalPoints } from './cache-key.ts';
 
 /** Requests older than this are not "recent" any more and are not warmed. */
@@ -28,14 +30,15 @@ export interface WarmingReport {
 }
 
 export interface CacheWarming {
-  /** Counts one served request of this shape (call it deferred, after the response). */
-  record(request: SeriesRequest): Promise<void>;
+  /** Counts one served request of this shape (in the isolate; written in the next batch). */
+  record(request: SeriesRequest): void;
   /** Re-reads the past days of the most requested recent point sets. */
   warm(): Promise<WarmingReport>;
 }
 
 export interface CacheWarmingOptions {
   db: Db;
+  bookkeeping: Pick<Bookkeeping, 'hotRequest'>;
   timeseries: Pick<TimeseriesService, 'serve'>;
   clock: Clock;
   log: Logger;
@@ -46,31 +49,45 @@ export interface CacheWarmingOptions {
 
 const pointsSchema = z.array(z.string()).min(1);
 
+/** The shape a served read is counted under: its site, canonical points, interval and rounded range. */
+export function hotRequestOf(request: SeriesRequest): Omit<PendingHotRequest, 'requests' | 'lastAt'> {
+  return {
+    site: request.site,
+    points: JSON.stringify(canonicalPoints(request.points)),
+    interval: request.interval,
+    rangeMs: Math.ceil((request.endMs - request.startMs) / RANGE_STEP_MS) * RANGE_STEP_MS,
+  };
+}
+
+/** Upserts that add pending requests of point sets to hot_requests (bookkeeping.ts flushes them). */
+export async function hotRequestStatements(hot: readonly PendingHotRequest[]): Promise<Statement[]> {
+  const rows = await Promise.all(
+    hot.map(async (h) => [
+      h.site,
+      await sha256Hex(h.points),
+      h.points,
+      h.interval,
+      h.rangeMs,
+      h.requests,
+      h.lastAt,
+    ]),
+  );
+  return buildInserts(
+    'INSERT INTO hot_requests (site, points_key, points, interval, range_ms, requests, last_requested_at) VALUES',
+    rows,
+    `ON CONFLICT (site, points_key, interval, range_ms) DO UPDATE SET requests = requests + excluded.requests,
+       last_requested_at = max(last_requested_at, excluded.last_requested_at)`,
+  );
+}
+
 /** Creates the recorder and the warming pass. */
 export function createCacheWarming(options: CacheWarmingOptions): CacheWarming {
   const { db, timeseries, clock, log, serviceToken } = options;
   const maxSets = options.maxSets ?? 20;
 
   return {
-    async record(request) {
-      const points = canonicalPoints(request.points);
-      const rangeMs = Math.ceil((request.endMs - request.startMs) / RANGE_STEP_MS) * RANGE_STEP_MS;
-      const written = await db.run(
-        'warming.record',
-        stmt(
-          `INSERT INTO hot_requests (site, points_key, points, interval, range_ms, requests, last_requested_at)
-           VALUES (?, ?, ?, ?, ?, 1, ?)
-           ON CONFLICT (site, points_key, interval, range_ms)
-           DO UPDATE SET requests = requests + 1, last_requested_at = excluded.last_requested_at`,
-          request.site,
-          await sha256Hex(JSON.stringify(points)),
-          JSON.stringify(points),
-          request.interval,
-          rangeMs,
-          clock.now(),
-        ),
-      );
-      if (!written.ok) log.warn('warming.record_failed', { kind: written.error.kind });
+    record(request) {
+      options.bookkeeping.hotRequest(hotRequestOf(request));
     },
 
     async warm() {

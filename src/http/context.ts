@@ -1,6 +1,8 @@
 // The Hono environment type shared by the app, its middleware and its routes: services arrive
 // through Hono's "Bindings" slot (built in index.ts), per-request values through Variables.
+import type { Context } from 'hono';
 import type { Logger } from '../obs/log.ts';
+import type { Caller } from '../requests.ts';
 import type { Services } from '../services.ts';
 
 export interface AppEnv {
@@ -21,4 +23,9 @@ export interface AppEnv {
 export interface ServedSamples {
   samples: number;
   estimatedSamples: number;
+}
+
+/** The caller of an authenticated /api request (set by the auth middleware). */
+export function callerOf(c: Context<AppEnv>): Caller {
+  return { principal: c.var.principal, token: c.var.token };
 }

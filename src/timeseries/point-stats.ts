@@ -4,7 +4,7 @@
 // write race). Reads give the estimator its inputs. Owns no estimate itself (estimator.ts).
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { buildInserts, placeholders, stmt } from '../db/sql.ts';
+import { buildInserts, chunkItems, placeholders, type Statement, stmt } from '../db/sql.ts';
 import type { ColumnSeries } from '../encoding/layout.ts';
 import { ok, type Result } from '../errors.ts';
 import { EWMA_ALPHA, type LearnedDensity } from './estimator.ts';
@@ -40,42 +40,49 @@ export interface PointStatsOptions {
   clock: Clock;
 }
 
+/**
+ * The reads behind knowledge(): the points' rows (one statement per 99 points), then the site's
+ * average. Statements only, so the read path can send them in its own batch (lookup.ts).
+ */
+export function knowledgeStatements(site: string, points: readonly string[]): Statement[] {
+  const rows = chunkItems([...new Set(points)], 1, 1).map((chunk) =>
+    stmt(
+      `SELECT point, samples_per_second, observations FROM point_stats WHERE site = ? AND point IN (${placeholders(chunk.length)})`,
+      site,
+      ...chunk,
+    ),
+  );
+  const average = stmt(
+    'SELECT avg(samples_per_second) AS average FROM point_stats WHERE site = ? AND observations > 0',
+    site,
+  );
+  return [...rows, average];
+}
+
+/** knowledge()'s answer from the rows of each of knowledgeStatements' statements, in order. */
+export function knowledgeFromRows(
+  results: readonly (readonly Record<string, unknown>[])[],
+): DensityKnowledge {
+  const learned = new Map<string, LearnedDensity>();
+  for (const row of results.slice(0, -1).flat()) {
+    const { point, samples_per_second, observations } = row;
+    if (typeof point !== 'string' || typeof samples_per_second !== 'number') continue;
+    learned.set(point, {
+      samplesPerSecond: samples_per_second,
+      observations: typeof observations === 'number' ? observations : 0,
+    });
+  }
+  const average = results.at(-1)?.[0]?.average;
+  return { learned, siteSamplesPerSecond: typeof average === 'number' ? average : null };
+}
+
 /** Creates the point_stats store. */
 export function createPointStats(options: PointStatsOptions): PointStats {
   const { db, clock } = options;
   return {
     async knowledge(site, points) {
-      const distinct = [...new Set(points)];
-      const rows = await db.allInChunks<
-        { point: string; samples_per_second: number; observations: number },
-        string
-      >(
-        'point_stats.read',
-        distinct,
-        (chunk) =>
-          stmt(
-            `SELECT point, samples_per_second, observations FROM point_stats WHERE site = ? AND point IN (${placeholders(chunk.length)})`,
-            site,
-            ...chunk,
-          ),
-        { reservedParams: 1 },
-      );
-      if (!rows.ok) return rows;
-      const average = await db.first<{ average: number | null }>(
-        'point_stats.site_average',
-        stmt(
-          'SELECT avg(samples_per_second) AS average FROM point_stats WHERE site = ? AND observations > 0',
-          site,
-        ),
-      );
-      if (!average.ok) return average;
-      const learned = new Map(
-        rows.value.map((r) => [
-          r.point,
-          { samplesPerSecond: r.samples_per_second, observations: r.observations },
-        ]),
-      );
-      return ok({ learned, siteSamplesPerSecond: average.value?.average ?? null });
+      const batch = await db.batch('point_stats.read', knowledgeStatements(site, points));
+      return batch.ok ? ok(knowledgeFromRows(batch.value.map((b) => b.rows))) : batch;
     },
 
     async learn(observation) {

@@ -10,6 +10,7 @@ import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { createApp } from '../../../src/http/app.ts';
 import type { AppEnv } from '../../../src/http/context.ts';
 import { UNMATCHED_ROUTE } from '../../../src/http/middleware/analytics.ts';
+import { handleFetch } from '../../../src/index.ts';
 import { dayOf } from '../../../src/obs/request-counts.ts';
 import { createServices } from '../../../src/services.ts';
 import { recordingDataset } from '../../support/analytics.ts';
@@ -158,7 +159,7 @@ describe('request_counts', () => {
 
   it('a hung D1 neither delays nor changes the answer: the write waits on its own', async () => {
     const plan = createFaultPlan<D1Op>();
-    plan.set('run', { kind: 'hang' });
+    plan.set('batch', { kind: 'hang' });
     const day = Date.UTC(2031, 1, 4);
     const ctx = createExecutionContext();
     const app = createApp();
@@ -168,27 +169,28 @@ describe('request_counts', () => {
       clock: { now: () => day + 1 },
       logSink: (level, line) => lines.push({ level, line }),
     });
-    const res = await app.fetch(
+    const res = await handleFetch(
+      app,
       new Request(`${BASE}/api/spec/cached`, { headers: bearer() }),
-      { services },
+      services,
       ctx,
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true });
-    // Answered while the increment is still hanging: nothing logged about it yet.
-    expect(lines.filter((l) => l.line.query === 'request_counts.increment')).toEqual([]);
+    // Answered while the batched write is still hanging: nothing logged about it yet.
+    expect(lines.filter((l) => l.line.query === 'bookkeeping.flush')).toEqual([]);
     await waitOnExecutionContext(ctx);
-    expect(lines.find((l) => l.line.query === 'request_counts.increment')?.line.event).toBe('db.timeout');
+    expect(lines.find((l) => l.line.query === 'bookkeeping.flush')?.line.event).toBe('db.timeout');
     expect(await counts(day)).toEqual({});
   });
 
   it('a failing D1 write is logged by the D1 layer and the answer is unchanged', async () => {
     const plan = createFaultPlan<D1Op>();
-    plan.set('run', { kind: 'error', message: 'D1_ERROR: injected' });
+    plan.set('batch', { kind: 'error', message: 'D1_ERROR: injected' });
     const { h, day } = setup({ day: Date.UTC(2031, 1, 5), d1: plan });
     const res = await h.fetch('/api/spec/items/1', { headers: bearer() });
     expect(res.status).toBe(200);
-    expect(h.logs.find((l) => l.line.query === 'request_counts.increment')?.line).toMatchObject({
+    expect(h.logs.find((l) => l.line.query === 'bookkeeping.flush')?.line).toMatchObject({
       event: 'db.error',
       level: 'error',
     });

@@ -1,12 +1,12 @@
 // http/schemas/timeseries.ts (review 5, 10, 16): the timeseries request as GET query and as POST
-// body parse to the same TimeseriesRequest; every bad input is reported with the exact `details`
+// body parse to the same TimeseriesInput; every bad input is reported with the exact `details`
 // paths the client will see (through validation.ts, the hook's own translation).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_POINTS,
   MAX_RANGE_MS,
-  type TimeseriesRequest,
+  type TimeseriesInput,
   timeseriesBodySchema,
   timeseriesQuerySchema,
 } from '../../../src/http/schemas/timeseries.ts';
@@ -48,7 +48,7 @@ describe('valid requests', () => {
   });
 
   it('GET and POST parse to the same request, with defaults', () => {
-    const expected: TimeseriesRequest = {
+    const expected: TimeseriesInput = {
       points: ['a', 'b'],
       start: START_MS,
       end: END_MS,

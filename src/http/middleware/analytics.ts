@@ -1,6 +1,6 @@
 // Per-request measurement on /api/*: after the response is settled (error answers included) it
-// writes one Analytics Engine data point and bumps the day's request_counts row after the
-// response (defer). Neither can delay, change or fail the response. Owns the labels (route
+// writes one Analytics Engine data point and counts the request in the isolate's bookkeeping
+// (request_counts, written in batches). Neither can delay, change or fail the response. Owns the labels (route
 // pattern, cache status); the data point layout lives in obs/analytics.ts, the SQL in
 // obs/request-counts.ts.
 import type { Context, MiddlewareHandler } from 'hono';
@@ -58,8 +58,8 @@ export function recordRequests(): MiddlewareHandler<AppEnv> {
           },
           log,
         );
-        // The D1 layer logs a failed write (label and code only); nothing else to do about it.
-        services.defer(services.requestCounts.increment(route, cache));
+        // Counted in the isolate and written in batches (obs/bookkeeping.ts), never per request.
+        services.bookkeeping.countRequest(route, cache);
       } catch (e) {
         (c.var.log ?? services.log).error('analytics.record_failed', describeError(e));
       }

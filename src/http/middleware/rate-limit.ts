@@ -3,8 +3,8 @@
 // and helper that apply it. A limiter that fails or hangs never fails a request: the request is
 // allowed and the failure logged. Owns no auth: it runs after callerAuth has set the principal.
 import type { Context, MiddlewareHandler } from 'hono';
-import { AppErrorException } from '../../errors.ts';
-import { describeError } from '../../obs/log.ts';
+import { err, ok, type Result, unwrap } from '../../errors.ts';
+import { describeError, type Logger } from '../../obs/log.ts';
 import type { AppEnv } from '../context.ts';
 
 /** Which budget a request draws on: every /api call, or job submission (stricter). */
@@ -19,6 +19,8 @@ export type RateDecision =
 /** The rate-limit service: one check per request and scope, keyed by principal. */
 export interface RateLimits {
   check(scope: RateLimitScope, principal: string): Promise<RateDecision>;
+  /** check as a Result: rate_limited (with Retry-After) when spent; a failed limiter admits (logged). */
+  admit(scope: RateLimitScope, principal: string, log: Logger): Promise<Result<void>>;
 }
 
 export interface RateLimitsOptions {
@@ -36,7 +38,23 @@ export const RATE_LIMIT_TIMEOUT_MS = 1_000;
 /** Creates the rate-limit service over the two bindings. */
 export function createRateLimits(options: RateLimitsOptions): RateLimits {
   const timeoutMs = options.timeoutMs ?? RATE_LIMIT_TIMEOUT_MS;
-  return {
+  const limits: RateLimits = {
+    async admit(scope, principal, log) {
+      const decision = await limits.check(scope, principal);
+      switch (decision.outcome) {
+        case 'allowed':
+          return ok(undefined);
+        case 'limited':
+          return err({
+            kind: 'rate_limited',
+            message: scope === 'jobs' ? 'too many job submissions' : 'too many requests',
+            retryAfterSeconds: decision.retryAfterSeconds,
+          });
+        case 'limiter_failed':
+          log.warn('rate_limiter_failed', { scope, ...describeError(decision.error) });
+          return ok(undefined);
+      }
+    },
     async check(scope, principal) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       try {
@@ -57,6 +75,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
       }
     },
   };
+  return limits;
 }
 
 /**
@@ -65,20 +84,7 @@ export function createRateLimits(options: RateLimitsOptions): RateLimits {
  * late that a request becomes a job (estimated too large): call it before enqueueing.
  */
 export async function enforceRateLimit(c: Context<AppEnv>, scope: RateLimitScope): Promise<void> {
-  const decision = await c.env.services.rateLimits.check(scope, c.var.principal);
-  switch (decision.outcome) {
-    case 'allowed':
-      return;
-    case 'limited':
-      throw new AppErrorException({
-        kind: 'rate_limited',
-        message: scope === 'jobs' ? 'too many job submissions' : 'too many requests',
-        retryAfterSeconds: decision.retryAfterSeconds,
-      });
-    case 'limiter_failed':
-      c.var.log.warn('rate_limiter_failed', { scope, ...describeError(decision.error) });
-      return;
-  }
+  unwrap(await c.env.services.rateLimits.admit(scope, c.var.principal, c.var.log));
 }
 
 export interface RateLimitMiddlewareOptions {

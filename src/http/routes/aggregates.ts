@@ -4,7 +4,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { MAX_MISSING_RANGES } from '../../aggregates/buckets.ts';
 import { unwrap } from '../../errors.ts';
-import type { AppEnv } from '../context.ts';
+import { type AppEnv, callerOf } from '../context.ts';
 import { formatFor, sendEncoded } from '../negotiate.ts';
 import { aggregatesQuerySchema } from '../schemas/aggregates.ts';
 import { siteParamsSchema } from '../schemas/common.ts';
@@ -84,10 +84,13 @@ export const aggregatesRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validatio
     // Negotiate before any work: a 406 costs nothing upstream.
     const format = query.format ?? formatFor(c);
     const read = unwrap(
-      await c.env.services.aggregates.read(
-        { principal: c.var.principal, token: c.var.token },
-        { site, points: query.points, startMs: query.start, endMs: query.end, bucket: query.interval },
-      ),
+      await c.env.services.aggregates.read(callerOf(c), {
+        site,
+        points: query.points,
+        startMs: query.start,
+        endMs: query.end,
+        bucket: query.interval,
+      }),
     );
     c.header('Cache-Control', 'private, no-store');
     return sendEncoded(c, { series: read.series, meta: { coverage: read.coverage } }, 200, format);

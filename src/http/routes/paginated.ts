@@ -1,21 +1,11 @@
 // GET /api/sites/{site}/timeseries/paginated: a drop-in for dashboards written against ACE's
 // paginated endpoint. Same query, same page shape (string values, ACE's naive time, next_cursor,
-// has_more, ACE's page-size enum), filtered to point_names when given, served day by day from
-// the read path's cache and authorization, with this Worker's own opaque cursor.
+// has_more, ACE's page-size enum), filtered to point_names when given. Validates ACE's query and
+// hands it to the read path's walk (timeseries/drop-in.ts), which pages from the cache.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { PAGE_SIZES } from '../../ace/plan.ts';
-import { AppErrorException, unwrap } from '../../errors.ts';
-import { sha256Hex } from '../../hash.ts';
-import {
-  decodePageCursor,
-  encodePageCursor,
-  formatAceTime,
-  type IndexedSeries,
-  mergePage,
-  type PagePosition,
-} from '../../timeseries/ace-pages.ts';
-import { DAY_MS } from '../../timeseries/chunks.ts';
-import type { AppEnv } from '../context.ts';
+import { unwrap } from '../../errors.ts';
+import { type AppEnv, callerOf } from '../context.ts';
 import { cursorSchema, parseTime, pointNameSchema, requiredOr, siteParamsSchema } from '../schemas/common.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { MAX_RANGE_MS } from '../schemas/timeseries.ts';
@@ -96,61 +86,17 @@ export const paginatedRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
   async (c) => {
     const { site } = c.req.valid('param');
     const q = c.req.valid('query');
-    const { services } = c.env;
-    const caller = { principal: c.var.principal, token: c.var.token };
-
-    // Tie order is ACE's: catalogue position. Without point_names, the whole site, as ACE does.
-    const catalogue = unwrap(await services.points.list(site, caller));
-    const position = new Map(catalogue.map((p, i) => [p.name, i]));
-    const wanted = [...new Set(q.point_names ?? catalogue.map((p) => p.name))].sort(
-      (a, b) => (position.get(a) ?? Number.MAX_SAFE_INTEGER) - (position.get(b) ?? Number.MAX_SAFE_INTEGER),
+    const page = unwrap(
+      await c.env.services.timeseries.acePage(callerOf(c), {
+        site,
+        startMs: q.start_time,
+        endMs: q.end_time,
+        pageSize: q.page_size,
+        cursor: q.cursor,
+        pointNames: q.point_names,
+      }),
     );
-    const nameAt = new Map(wanted.map((name) => [position.get(name) ?? -1, name]));
-    const queryKey = (await sha256Hex(JSON.stringify([site, q.start_time, q.end_time, wanted]))).slice(0, 24);
-    let after: PagePosition | null = null;
-    if (q.cursor !== undefined) {
-      after = decodePageCursor(q.cursor, queryKey);
-      // The key binds a cursor to its query but is computable by anyone: a position outside the
-      // window would make this request walk every day from there, so it is no cursor of this query.
-      if (after && (after.t < q.start_time || after.t >= q.end_time || after.i < 0)) after = null;
-      if (!after) {
-        throw new AppErrorException({
-          kind: 'invalid_input',
-          message: 'invalid request',
-          issues: [{ path: 'cursor', message: 'is not a cursor of this query' }],
-        });
-      }
-    }
-
-    const samples: { name: string; value: string; time: string }[] = [];
-    let day = after ? Math.floor(after.t / DAY_MS) * DAY_MS : Math.floor(q.start_time / DAY_MS) * DAY_MS;
-    let last: PagePosition | null = after;
-    let exhausted = true;
-    while (day < q.end_time && samples.length < q.page_size) {
-      const startMs = Math.max(q.start_time, day);
-      const endMs = Math.min(q.end_time, day + DAY_MS);
-      const served = unwrap(
-        await services.timeseries.serve(caller, { site, points: wanted, startMs, endMs, interval: 'raw' }),
-      );
-      const series: IndexedSeries[] = served.series.map((s) => ({
-        i: position.get(s.point) ?? -1,
-        t: s.t,
-        v: s.v,
-      }));
-      const page = mergePage(series, last, q.page_size - samples.length);
-      for (const s of page.samples) {
-        samples.push({ name: nameAt.get(s.i) ?? '', value: String(s.v), time: formatAceTime(s.t) });
-        last = { t: s.t, i: s.i };
-      }
-      exhausted = page.exhausted;
-      if (!exhausted) break;
-      day += DAY_MS;
-    }
-    // More remains when a day was cut short by the page size, or days are left; the next page
-    // resumes after the last sample sent (a full page always has one).
-    const more = !exhausted || day < q.end_time;
-    const next = more && last ? encodePageCursor(queryKey, last) : null;
     c.header('Cache-Control', 'private, no-store');
-    return c.json({ point_samples: samples, next_cursor: next, has_more: next !== null }, 200);
+    return c.json(page, 200);
   },
 );

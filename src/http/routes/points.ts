@@ -3,7 +3,7 @@
 // token and principal come from the auth middleware on /api/*, errors go to the one mapping.
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { unwrap } from '../../errors.ts';
-import type { AppEnv } from '../context.ts';
+import { type AppEnv, callerOf } from '../context.ts';
 import { cursorSchema, limitSchema, siteParamsSchema } from '../schemas/common.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { validationHook } from '../validation.ts';
@@ -65,13 +65,7 @@ export const pointsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
   async (c) => {
     const { site } = c.req.valid('param');
     const { search, limit, cursor } = c.req.valid('query');
-    const page = unwrap(
-      await c.env.services.points.page(
-        site,
-        { token: c.var.token, principal: c.var.principal },
-        { search, limit, cursor },
-      ),
-    );
+    const page = unwrap(await c.env.services.points.page(site, callerOf(c), { search, limit, cursor }));
     // Per caller (ACE decides what a token may see), and brief: the catalogue changes rarely.
     c.header('Cache-Control', 'private, max-age=60');
     return c.json(page, 200);

@@ -1,23 +1,19 @@
 // GET and POST /api/sites/{site}/timeseries: validates the request (schemas/timeseries.ts), asks
-// the timeseries service, lays the series out and answers in the negotiated format with X-Cache
-// and Server-Timing. Requests the router sends to a job (too large, or `Prefer: respond-async`)
-// are answered 202 with the job (src/jobs/requests.ts builds it, the submitter queues it).
+// the timeseries service to read it, and shapes the outcome: 200 with the series laid out in the
+// negotiated format, X-Cache and Server-Timing; or 202 with the job the service submitted (too
+// large, or `Prefer: respond-async`), Location and Retry-After.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import type { Format } from '../../encoding/codec.ts';
-import { type Layout, layOut } from '../../encoding/layout.ts';
-import { AppErrorException, unwrap } from '../../errors.ts';
-import { newJobFor } from '../../jobs/requests.ts';
-import { decideRoute, maxAnswerSamples } from '../../timeseries/router.ts';
-import type { Assessment, Served } from '../../timeseries/service.ts';
-import type { AppEnv } from '../context.ts';
-import { enforceRateLimit } from '../middleware/rate-limit.ts';
+import { layOut } from '../../encoding/layout.ts';
+import { unwrap } from '../../errors.ts';
+import type { Served } from '../../timeseries/service.ts';
+import { type AppEnv, callerOf } from '../context.ts';
 import { formatFor, prefersRespondAsync, sendEncoded } from '../negotiate.ts';
 import { siteParamsSchema } from '../schemas/common.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { jobAcceptedSchema, resultUrlOf, statusUrlOf } from '../schemas/jobs.ts';
 import {
-  type TimeseriesRequest,
+  type TimeseriesInput,
   timeseriesBodySchema,
   timeseriesQuerySchema,
   timeseriesResponseSchema,
@@ -103,113 +99,55 @@ export function retryAfterSeconds(estimatedSamples: number): number {
   return Math.min(30, Math.max(1, Math.ceil(estimatedSamples / 200_000)));
 }
 
-/** Answers 202 with the (new or identical active) job of this request. */
-async function acceptAsJob(
-  c: Context<AppEnv>,
-  site: string,
-  request: TimeseriesRequest,
-  assessment: Assessment,
-  format: Format,
-  preferAsync: boolean,
-): Promise<Response> {
-  const { services } = c.env;
-  await enforceRateLimit(c, 'jobs');
-  const submitted = unwrap(
-    await services.jobSubmitter.submit(
-      await newJobFor(c.var.principal, {
+/** Validated input in, the read path's outcome out: 200 with the series, or 202 with the job. */
+async function serve(c: Context<AppEnv>, site: string, input: TimeseriesInput): Promise<Response> {
+  // Negotiate before any work: a 406 costs nothing upstream.
+  const format = input.format ?? formatFor(c);
+  const preferAsync = prefersRespondAsync(c.req.header('prefer'));
+  const outcome = unwrap(
+    await c.env.services.timeseries.read(
+      callerOf(c),
+      {
         site,
-        points: request.points,
-        startMs: request.start,
-        endMs: request.end,
-        interval: request.interval,
-        layout: request.layout,
-        priority: request.priority,
-        estimatedSamples: assessment.estimate.samples,
-      }),
+        points: input.points,
+        startMs: input.start,
+        endMs: input.end,
+        interval: input.interval,
+        layout: input.layout,
+        priority: input.priority,
+        preferAsync,
+      },
+      c.var.log,
     ),
   );
-  const { job } = submitted;
-  c.header('Location', statusUrlOf(job.id));
-  c.header('Retry-After', String(retryAfterSeconds(assessment.estimate.samples)));
   c.header('Cache-Control', 'private, no-store');
-  if (preferAsync) c.header('Preference-Applied', 'respond-async');
-  c.set('served', { samples: 0, estimatedSamples: assessment.estimate.samples });
-  return sendEncoded(
-    c,
-    {
-      job: {
-        id: job.id,
-        status: job.status,
-        status_url: statusUrlOf(job.id),
-        result_url: resultUrlOf(job.id),
-      },
-    },
-    202,
-    format,
-  );
-}
-
-async function serve(c: Context<AppEnv>, site: string, request: TimeseriesRequest): Promise<Response> {
-  // Negotiate before any work: a 406 costs nothing upstream.
-  const format = request.format ?? formatFor(c);
-  const { services } = c.env;
-  const series = {
-    site,
-    points: request.points,
-    startMs: request.start,
-    endMs: request.end,
-    interval: request.interval,
-  };
-  const caller = { principal: c.var.principal, token: c.var.token };
-  const assessment = unwrap(await services.timeseries.assess(caller, series));
-  const preferAsync = prefersRespondAsync(c.req.header('prefer'));
-  const decision = decideRoute({
-    estimate: assessment.estimate,
-    threshold: services.directThreshold.current(),
-    preferAsync,
-    fullyCached: assessment.fullyCached,
-    cachedSamples: assessment.cachedSamples,
-    maxSamples: maxAnswerSamples(request.layout, services.config.jobMaxSamples),
-  });
-  c.var.log.info('timeseries.routed', {
-    route: decision.route,
-    reason: decision.reason,
-    estimated_samples: assessment.estimate.samples,
-    upper_bound: decision.upperBound,
-  });
-  if (decision.route === 'refuse') {
-    throw new AppErrorException({
-      kind: 'payload_too_large',
-      message: `the answer would hold about ${decision.upperBound + assessment.cachedSamples} samples, more than ${maxAnswerSamples(request.layout, services.config.jobMaxSamples)} (layout ${request.layout}); narrow the window or the points, use layout=columns or compact, read hourly or daily values from /aggregates, or page with /timeseries/paginated (the cap counts raw samples: interval=1h|1d is computed from them)`,
-    });
+  if (outcome.kind === 'job') {
+    const { job, estimatedSamples } = outcome;
+    c.header('Location', statusUrlOf(job.id));
+    c.header('Retry-After', String(retryAfterSeconds(estimatedSamples)));
+    if (preferAsync) c.header('Preference-Applied', 'respond-async');
+    c.set('served', { samples: 0, estimatedSamples });
+    const accepted = {
+      id: job.id,
+      status: job.status,
+      status_url: statusUrlOf(job.id),
+      result_url: resultUrlOf(job.id),
+    };
+    return sendEncoded(c, { job: accepted }, 202, format);
   }
-  if (decision.route === 'job') return acceptAsJob(c, site, request, assessment, format, preferAsync);
-
-  const served = unwrap(await services.timeseries.serveAssessed(caller, assessment));
-  services.directThreshold.observe({
-    estimatedSamples: assessment.estimate.samples,
-    durationMs: served.timings.total ?? 0,
-  });
-  // What dashboards ask for ranks the cache-warming cron's work; recorded after the response.
-  services.defer(services.warming.record(series));
-  c.set('served', { samples: served.meta.samples, estimatedSamples: served.meta.estimated_samples });
-  c.header('X-Cache', served.meta.cache.toUpperCase());
-  c.header('Server-Timing', serverTiming(served.timings));
-  c.header('Cache-Control', 'private, no-store');
-  const layout: Layout = request.layout;
-  return sendEncoded(
-    c,
-    {
-      site,
-      start: request.start,
-      end: request.end,
-      interval: request.interval,
-      series: layOut(served.series, layout),
-      meta: served.meta,
-    },
-    200,
-    format,
-  );
+  const { series, meta, timings } = outcome.served;
+  c.set('served', { samples: meta.samples, estimatedSamples: meta.estimated_samples });
+  c.header('X-Cache', meta.cache.toUpperCase());
+  c.header('Server-Timing', serverTiming(timings));
+  const body = {
+    site,
+    start: input.start,
+    end: input.end,
+    interval: input.interval,
+    series: layOut(series, input.layout),
+    meta,
+  };
+  return sendEncoded(c, body, 200, format);
 }
 
 /** The timeseries sub-app. */

@@ -1,6 +1,6 @@
 // Input schemas of the timeseries request (API.md), for the route the next issue mounts:
 // `GET .../timeseries?points=a,b&...` and `POST .../timeseries` with the same fields as JSON.
-// Both parse to one TimeseriesRequest: 1–500 distinct point names, start < end (end exclusive),
+// Both parse to one TimeseriesInput: 1–500 distinct point names, start < end (end exclusive),
 // a range of at most 366 days, a known interval and layout, and an optional format override.
 import { z } from '@hono/zod-openapi';
 import type { FORMATS } from '../../encoding/codec.ts';
@@ -159,7 +159,7 @@ export const timeseriesResponseSchema = z
   .openapi('TimeseriesResponse');
 
 /** A validated timeseries request, however it arrived: what the timeseries service takes. */
-export interface TimeseriesRequest {
+export interface TimeseriesInput {
   points: string[];
   /** Inclusive, epoch ms. */
   start: number;
@@ -174,8 +174,8 @@ export interface TimeseriesRequest {
 export type TimeseriesQuery = z.output<typeof timeseriesQuerySchema>;
 export type TimeseriesBody = z.output<typeof timeseriesBodySchema>;
 
-// Both inputs must parse to exactly TimeseriesRequest.
-const _queryIsRequest: TimeseriesQuery extends TimeseriesRequest ? true : never = true;
-const _bodyIsRequest: TimeseriesBody extends TimeseriesRequest ? true : never = true;
+// Both inputs must parse to exactly TimeseriesInput.
+const _queryIsRequest: TimeseriesQuery extends TimeseriesInput ? true : never = true;
+const _bodyIsRequest: TimeseriesBody extends TimeseriesInput ? true : never = true;
 void _queryIsRequest;
 void _bodyIsRequest;
