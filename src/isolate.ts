@@ -10,6 +10,7 @@ import { createLedger, type Ledger } from './obs/bookkeeping.ts';
 import type { createAceReachabilityProbe } from './obs/health.ts';
 import { type CatalogueCache, createCatalogueCache } from './points/catalogue.ts';
 import { type AdaptiveThreshold, createAdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
+import { type AnswerMemory, createAnswerMemory } from './timeseries/answer-memory.ts';
 import { createRangeFlights, type RangeFlights } from './timeseries/serve.ts';
 
 /** Access proofs one isolate remembers (principal × site); the least recently used go first. */
@@ -32,8 +33,8 @@ export interface IsolateState {
   config?: { source: unknown; config: Config };
   /** Access proofs ACE gave or D1 held, for the rest of their validity. */
   proofs: ProofMemory;
-  /** Decoded immutable chunks, made on first use with the configured budget. */
-  chunks?: { maxBytes: number; memory: ChunkMemory };
+  /** Decoded immutable chunks and encoded answers, made on first use with the configured budget. */
+  memory?: { maxBytes: number; chunks: ChunkMemory; answers: AnswerMemory };
   /** Hot-path writes waiting for the next batch. */
   ledger: Ledger;
 }
@@ -76,13 +77,19 @@ export function thresholdFor(config: Config): AdaptiveThreshold {
   return threshold;
 }
 
-/** The isolate's memory tier of chunks, with this configuration's budget. */
-export function chunkMemoryFor(config: Config): ChunkMemory {
-  if (current.chunks?.maxBytes !== config.chunkMemoryMaxBytes) {
-    current.chunks = {
-      maxBytes: config.chunkMemoryMaxBytes,
-      memory: createChunkMemory({ maxBytes: config.chunkMemoryMaxBytes }),
+/** Share of the isolate's memory budget for encoded answers; decoded chunks have the rest. */
+export const ANSWER_SHARE = 0.25;
+
+/** The isolate's memory tiers (decoded chunks, encoded answers) within this configuration's budget. */
+export function memoryTiersFor(config: Config): { chunks: ChunkMemory; answers: AnswerMemory } {
+  const maxBytes = config.chunkMemoryMaxBytes;
+  if (current.memory?.maxBytes !== maxBytes) {
+    const answerBytes = Math.floor(maxBytes * ANSWER_SHARE);
+    current.memory = {
+      maxBytes,
+      chunks: createChunkMemory({ maxBytes: maxBytes - answerBytes }),
+      answers: createAnswerMemory(answerBytes),
     };
   }
-  return current.chunks.memory;
+  return current.memory;
 }

@@ -24,7 +24,7 @@ import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts'
 import { type Config, parseConfig } from './config.ts';
 import { createDb, type Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
-import { chunkMemoryFor, isolateState, thresholdFor } from './isolate.ts';
+import { isolateState, memoryTiersFor, thresholdFor } from './isolate.ts';
 import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
 import { createDeadLetters, type DeadLetters } from './jobs/dead-letters.ts';
 import { createJobMaintenance, type JobMaintenance } from './jobs/maintenance.ts';
@@ -166,10 +166,11 @@ function buildCache(base: Base) {
       ...(await hotRequestStatements(work.hot)),
     ],
   });
-  const memory = chunkMemoryFor(config);
+  const { chunks: memory, answers } = memoryTiersFor(config);
   const edge = createEdgeChunkCache({ cache: edgeCache(), clock, log, maxTtlMs: config.chunkEdgeTtlMs });
   const forgetFaster = async (keys: readonly string[]) => {
     memory.delete(keys);
+    answers.forgetChunks(keys);
     await edge.delete(keys);
   };
   const eviction = createCacheEviction({
@@ -191,7 +192,7 @@ function buildCache(base: Base) {
     touch: (key) => bookkeeping.touch(key),
     defer,
   });
-  return { bookkeeping, eviction, cache, tiers };
+  return { bookkeeping, eviction, cache, tiers, answers };
 }
 
 /** The jobs' store, submitter and consumer. */
@@ -248,7 +249,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     maxBytes: config.aceMaxBytes,
     defaultSamplesPerSecond: config.defaultSamplesPerSecond,
   });
-  const { bookkeeping, eviction, cache, tiers } = buildCache(base);
+  const { bookkeeping, eviction, cache, tiers, answers } = buildCache(base);
   const pointStats = createPointStats({ db, clock });
   const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
   // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
@@ -304,6 +305,9 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     jobMaxSamples: config.jobMaxSamples,
     jobs: { admit: (principal) => rateLimits.admit('jobs', principal, log), submitter: jobs.jobSubmitter },
     onServed: (request) => bookkeeping.hotRequest(hotRequestOf(request)),
+    answers,
+    answerTtlMs: config.chunkMemoryTtlMs,
+    touch: (key) => bookkeeping.touch(key),
   });
   const warming = createCacheWarming({
     db,

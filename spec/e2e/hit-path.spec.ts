@@ -2,14 +2,15 @@
 // Sessions API sessions): a hit writes nothing on the request path and needs at most one read
 // round trip in a cold isolate, none in a warm one; its bookkeeping reaches D1 afterwards in one
 // batch. The same for the ACE drop-in. The Worker's own app and services, real R2, msw for ACE.
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { ACCESS_PROOF_MAX_AGE_MS } from '../../src/cache/site-access.ts';
 import type { Clock } from '../../src/clock.ts';
+import { parseConfig } from '../../src/config.ts';
 import { createApp } from '../../src/http/app.ts';
 import { handleFetch } from '../../src/index.ts';
-import { resetIsolateState } from '../../src/isolate.ts';
+import { memoryTiersFor, resetIsolateState } from '../../src/isolate.ts';
 import { createServices } from '../../src/services.ts';
 import { aceMock } from '../support/ace.ts';
 import { countingD1 } from '../support/counting-d1.ts';
@@ -175,5 +176,61 @@ describe('who may read a hit', () => {
     aceMock.clearFaults();
     const answered = await send(path, `stranger-${crypto.randomUUID()}`, { db: down });
     expect(answered.res.status).toBe(200);
+  });
+});
+
+describe('encoded answers of repeated hits', () => {
+  const answers = () => memoryTiersFor(parseConfig({ ...env })).answers.size().entries;
+
+  it('answers a repeated hit from the isolate, byte for byte as encoded afresh, in each shape', async () => {
+    const token = `memo-${crypto.randomUUID()}`;
+    const path = timeseries(D0 + 60 * DAY);
+    expect((await send(path, token)).res.headers.get('x-cache')).toBe('MISS');
+    const before = answers();
+    const first = await send(path, token);
+    expect(answers()).toBe(before + 1);
+    const again = await send(path, token);
+    expect(again.res.headers.get('x-cache')).toBe('HIT');
+    expect(again.body).toBe(first.body);
+    expect(answers()).toBe(before + 1);
+    // Another shape is another answer, encoded afresh and kept beside the first.
+    const compact = await send(`${path}&layout=compact`, token);
+    expect(JSON.parse(compact.body).series[0]).toHaveProperty('dt');
+    expect(answers()).toBe(before + 2);
+    // A new isolate encodes it again: the same bytes.
+    resetIsolateState();
+    expect((await send(path, token)).body).toBe(first.body);
+  });
+
+  it('keeps no answer that needed ACE: a chunk the index lists but R2 lost is fetched, and that answer is not kept', async () => {
+    const token = `memo-${crypto.randomUUID()}`;
+    const start = D0 + 80 * DAY;
+    const path = timeseries(start);
+    await send(path, token);
+    resetIsolateState();
+    const lost = await env.DB.prepare('SELECT key FROM cache_entries WHERE chunk_start = ?')
+      .bind(start + DAY)
+      .first<{ key: string }>();
+    await env.CACHE.delete(lost?.key ?? '');
+    const refetched = await send(path, token);
+    expect(refetched.res.headers.get('x-cache')).toBe('PARTIAL');
+    expect((await send(path, token)).res.headers.get('x-cache')).toBe('HIT');
+  });
+
+  it('serves a kept answer only to a caller ACE accepts, and forgets it with a purge of its chunks', async () => {
+    const token = `memo-${crypto.randomUUID()}`;
+    const path = timeseries(D0 + 70 * DAY);
+    await send(path, token);
+    await send(path, token);
+    expect((await send(path, `forbidden-${crypto.randomUUID()}`)).res.status).toBe(403);
+    const before = answers();
+    const purge = await SELF.fetch('https://vitals.test/api/admin/cache/purge', {
+      method: 'POST',
+      headers: { authorization: 'Bearer spec-admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ site: 'demo-small' }),
+    });
+    expect(purge.status).toBe(200);
+    expect(answers()).toBeLessThan(before);
+    expect((await send(path, token)).res.headers.get('x-cache')).toBe('MISS');
   });
 });

@@ -3,7 +3,7 @@
 // on its own runtime: migrations applied (once; D1 records them), every table and the bucket
 // emptied, and the isolate's state (breakers, caches, flights) forgotten.
 import { applyD1Migrations, env } from 'cloudflare:test';
-import { beforeAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import { resetIsolateState } from '../../src/isolate.ts';
 
 await applyD1Migrations(env.DB, env.TEST_MIGRATIONS);
@@ -28,7 +28,24 @@ async function emptyBucket(bucket: R2Bucket): Promise<void> {
   }
 }
 
+const CONSOLE_METHODS = ['log', 'info', 'warn', 'error', 'debug'] as const;
+type Forwarding = Record<(typeof CONSOLE_METHODS)[number], (...args: unknown[]) => void>;
+// Kept on the global the first time: this file runs again for every spec file, and by then an
+// earlier file's afterAll may have muted the console.
+const holder = globalThis as { __specConsole?: Forwarding };
+holder.__specConsole ??= Object.fromEntries(CONSOLE_METHODS.map((m) => [m, console[m]])) as Forwarding;
+const forwarding = holder.__specConsole;
+
 beforeAll(async () => {
+  Object.assign(console, forwarding);
   await Promise.all([emptyTables(env.DB), emptyBucket(env.CACHE)]);
   resetIsolateState();
+});
+
+// Work a file started may outlive it (a queue message redelivered after a retry delay, a waitUntil):
+// its log lines are dropped once the file is done, rather than sent to a runner that may be closing
+// (vitest then fails the run with "Closing rpc while onUserConsoleLog was pending"). The next file
+// restores the console first thing.
+afterAll(() => {
+  for (const m of CONSOLE_METHODS) console[m] = () => {};
 });

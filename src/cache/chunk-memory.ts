@@ -2,6 +2,7 @@
 // estimate of their bytes (least recently used out first), each gone at its own expiry. Only
 // immutable chunks belong here (the caller decides); entries are shared and must not be mutated.
 // Pure data structure, no I/O: R2 and the Cache API are other tiers (chunk-tiers.ts).
+import { createByteLru } from './byte-lru.ts';
 import type { ChunkSeries } from './chunk-codec.ts';
 
 /** A decoded chunk as the memory tier holds it. */
@@ -44,46 +45,15 @@ export function estimateChunkBytes(series: readonly ChunkSeries[]): number {
 
 /** Creates an empty memory tier. */
 export function createChunkMemory(options: ChunkMemoryOptions): ChunkMemory {
-  // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
-  const entries = new Map<string, MemoryChunk & { bytes: number }>();
-  let bytes = 0;
-
-  const drop = (key: string) => {
-    const entry = entries.get(key);
-    if (!entry) return;
-    entries.delete(key);
-    bytes -= entry.bytes;
-  };
-
+  const lru = createByteLru<MemoryChunk>({
+    maxBytes: options.maxBytes,
+    sizeOf: (c) => estimateChunkBytes(c.series),
+  });
   return {
-    get(key, now) {
-      const entry = entries.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= now) {
-        drop(key);
-        return undefined;
-      }
-      entries.delete(key);
-      entries.set(key, entry);
-      return entry;
-    },
-    set(key, chunk) {
-      const size = estimateChunkBytes(chunk.series);
-      drop(key);
-      if (size > options.maxBytes) return;
-      entries.set(key, { ...chunk, bytes: size });
-      bytes += size;
-      for (const oldest of entries.keys()) {
-        if (bytes <= options.maxBytes) break;
-        drop(oldest);
-      }
-    },
-    delete(keys) {
-      for (const key of keys) drop(key);
-    },
-    deleteSite(site) {
-      for (const [key, entry] of entries) if (entry.site === site) drop(key);
-    },
-    size: () => ({ entries: entries.size, bytes }),
+    get: (key, now) => lru.get(key, now),
+    set: (key, chunk) => lru.set(key, chunk),
+    delete: (keys) => lru.delete(keys),
+    deleteSite: (site) => lru.deleteWhere((c) => c.site === site),
+    size: () => lru.size(),
   };
 }

@@ -10,6 +10,9 @@
  */
 type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
 
+/** Bodies shorter than this are sent as they are: gzip would add CPU and save next to nothing. */
+export const GZIP_MIN_BYTES = 1024;
+
 /** Compresses a stream with gzip. */
 export function gzipStream(input: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   return input.pipeThrough(new CompressionStream('gzip') as ByteTransform);
@@ -21,12 +24,12 @@ export function gunzipStream(input: ReadableStream<Uint8Array>): ReadableStream<
 }
 
 /** Compresses bytes with gzip. */
-export async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
+export async function gzip(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return collect(gzipStream(streamOf(bytes)));
 }
 
 /** Decompresses gzip bytes; rejects on a corrupt or truncated stream. */
-export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
+export async function gunzip(bytes: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
   return collect(gunzipStream(streamOf(bytes)));
 }
 
@@ -39,6 +42,6 @@ function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -14,6 +14,8 @@ import type { Logger } from '../obs/log.ts';
 import type { PointsCatalogue } from '../points/catalogue.ts';
 import type { Caller, SeriesRequest } from '../requests.ts';
 import type { AdaptiveThreshold } from './adaptive-threshold.ts';
+import { type AnswerShape, type EncodedAnswer, encodeAnswer } from './answer.ts';
+import { type AnswerMemory, answerKeyOf } from './answer-memory.ts';
 import { type Assessment, createAssess } from './assess.ts';
 import type { TtlPolicy } from './chunks.ts';
 import { type AcePage, type AcePageQuery, createDropIn } from './drop-in.ts';
@@ -25,9 +27,7 @@ export type { AcePage, AcePageQuery } from './drop-in.ts';
 export type { CacheStatus, RangeFlights, Served, ServeMeta } from './serve.ts';
 
 /** A client's read: the request, and how it wants the answer delivered. */
-export interface ReadRequest extends SeriesRequest {
-  /** The answer's layout (rows cost more memory than columns: a lower size cap). */
-  layout: string;
+export interface ReadRequest extends SeriesRequest, AnswerShape {
   /** The job's queue, should the read become one. */
   priority: JobPriority;
   /** `Prefer: respond-async`: a job whatever the size. */
@@ -36,7 +36,7 @@ export interface ReadRequest extends SeriesRequest {
 
 /** How a read was answered. */
 export type ReadOutcome =
-  | { kind: 'served'; served: Served; decision: RouteDecision }
+  | { kind: 'served'; answer: EncodedAnswer; timings: Served['timings']; decision: RouteDecision }
   | { kind: 'job'; job: Pick<Job, 'id' | 'status'>; estimatedSamples: number; decision: RouteDecision };
 
 export interface TimeseriesService {
@@ -75,11 +75,17 @@ export interface TimeseriesServiceOptions extends ServeOptions {
   };
   /** Told of every read served directly, for cache warming (bookkeeping, never a write here). */
   onServed?: (request: SeriesRequest) => void;
+  /** The isolate's encoded answers of reads served wholly from immutable chunks. */
+  answers: AnswerMemory;
+  /** How long an answer is kept (the memory tier's lifetime: how long a purge takes to reach it). */
+  answerTtlMs: number;
+  /** Counts one read of a chunk an answer was built from (LRU bookkeeping of the cache index). */
+  touch: (key: string) => void;
 }
 
 /** Creates the service. */
 export function createTimeseriesService(options: TimeseriesServiceOptions): TimeseriesService {
-  const { threshold, jobs, log } = options;
+  const { threshold, jobs, log, clock } = options;
   const assess = createAssess(options);
   const serveAssessed = createServe(options);
   const serve = async (caller: Caller, request: SeriesRequest) => {
@@ -93,6 +99,28 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
     const job = await newJobFor(caller.principal, { ...request, estimatedSamples: a.estimate.samples });
     const submitted = await jobs.submitter.submit(job);
     return submitted.ok ? ok(submitted.value.job) : submitted;
+  };
+
+  /** Serves and encodes a direct read, or takes its answer from the isolate's memory. */
+  const answerDirect = async (caller: Caller, request: ReadRequest, a: Assessment) => {
+    const key = answerKeyOf(a, request);
+    const held = key ? options.answers.get(key, clock.now()) : undefined;
+    if (held) {
+      for (const r of a.refs) options.touch(r.key);
+      return ok({
+        answer: held,
+        timings: { access: a.accessAt - a.startedAt, total: clock.now() - a.startedAt },
+      });
+    }
+    const served = await serveAssessed(caller, a);
+    if (!served.ok) return served;
+    threshold.observe({ estimatedSamples: a.estimate.samples, durationMs: served.value.timings.total ?? 0 });
+    const answer = await encodeAnswer(request, served.value, request);
+    if (key && served.value.meta.cache === 'hit') {
+      const chunkKeys = a.refs.map((r) => r.key);
+      options.answers.set(key, answer, chunkKeys, clock.now() + options.answerTtlMs);
+    }
+    return ok({ answer, timings: served.value.timings });
   };
 
   return {
@@ -109,13 +137,17 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
         cachedSamples: a.cachedSamples,
         maxSamples,
       });
-      requestLog.info('timeseries.routed', {
-        route: decision.route,
-        reason: decision.reason,
-        estimated_samples: a.estimate.samples,
-        upper_bound: decision.upperBound,
-        d1_statements: a.d1Statements,
-      });
+      // A direct read has its Analytics Engine data point; a log line each would cost more than
+      // the hit itself (measured: docs/PERFORMANCE.md, "Cache hits"). Jobs and refusals are logged.
+      if (decision.route !== 'direct') {
+        requestLog.info('timeseries.routed', {
+          route: decision.route,
+          reason: decision.reason,
+          estimated_samples: a.estimate.samples,
+          upper_bound: decision.upperBound,
+          d1_statements: a.d1Statements,
+        });
+      }
       if (decision.route === 'refuse') {
         return err({
           kind: 'payload_too_large',
@@ -128,14 +160,10 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
           ? ok({ kind: 'job', job: job.value, estimatedSamples: a.estimate.samples, decision })
           : job;
       }
-      const served = await serveAssessed(caller, a);
-      if (!served.ok) return served;
-      threshold.observe({
-        estimatedSamples: a.estimate.samples,
-        durationMs: served.value.timings.total ?? 0,
-      });
+      const answered = await answerDirect(caller, request, a);
+      if (!answered.ok) return answered;
       options.onServed?.(request);
-      return ok({ kind: 'served', served: served.value, decision });
+      return ok({ kind: 'served', ...answered.value, decision });
     },
     serve,
     acePage: createDropIn({ access: options.access, catalogue: options.catalogue, assess, serveAssessed }),

@@ -3,12 +3,11 @@
 // the runtime unless the Response says `encodeBody: 'manual'`, which hono/compress does not.
 // Here it is compressed once (CompressionStream) and handed over as already encoded.
 import type { MiddlewareHandler } from 'hono';
-import { gzipStream } from '../../encoding/gzip.ts';
+import { GZIP_MIN_BYTES, gzipStream } from '../../encoding/gzip.ts';
 import type { AppEnv } from '../context.ts';
 import { acceptsGzip } from '../negotiate.ts';
 
-/** Bodies shorter than this are sent as they are: gzip would add CPU and save next to nothing. */
-export const GZIP_MIN_BYTES = 1024;
+export { GZIP_MIN_BYTES } from '../../encoding/gzip.ts';
 
 const COMPRESSIBLE = /^application\/(?:json|msgpack|x-msgpack|vnd\.msgpack|problem\+json)\b/i;
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;

@@ -4,11 +4,10 @@
 // large, or `Prefer: respond-async`), Location and Retry-After.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { layOut } from '../../encoding/layout.ts';
 import { unwrap } from '../../errors.ts';
 import type { Served } from '../../timeseries/service.ts';
 import { type AppEnv, callerOf } from '../context.ts';
-import { formatFor, prefersRespondAsync, sendEncoded } from '../negotiate.ts';
+import { acceptsGzip, formatFor, prefersRespondAsync, sendEncoded } from '../negotiate.ts';
 import { siteParamsSchema } from '../schemas/common.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { jobAcceptedSchema, resultUrlOf, statusUrlOf } from '../schemas/jobs.ts';
@@ -99,7 +98,7 @@ export function retryAfterSeconds(estimatedSamples: number): number {
   return Math.min(30, Math.max(1, Math.ceil(estimatedSamples / 200_000)));
 }
 
-/** Validated input in, the read path's outcome out: 200 with the series, or 202 with the job. */
+/** Validated input in, the read path's outcome out: 200 with the encoded answer, or 202 with the job. */
 async function serve(c: Context<AppEnv>, site: string, input: TimeseriesInput): Promise<Response> {
   // Negotiate before any work: a 406 costs nothing upstream.
   const format = input.format ?? formatFor(c);
@@ -114,6 +113,8 @@ async function serve(c: Context<AppEnv>, site: string, input: TimeseriesInput): 
         endMs: input.end,
         interval: input.interval,
         layout: input.layout,
+        format,
+        gzip: acceptsGzip(c.req.header('accept-encoding')),
         priority: input.priority,
         preferAsync,
       },
@@ -135,19 +136,18 @@ async function serve(c: Context<AppEnv>, site: string, input: TimeseriesInput): 
     };
     return sendEncoded(c, { job: accepted }, 202, format);
   }
-  const { series, meta, timings } = outcome.served;
-  c.set('served', { samples: meta.samples, estimatedSamples: meta.estimated_samples });
-  c.header('X-Cache', meta.cache.toUpperCase());
-  c.header('Server-Timing', serverTiming(timings));
-  const body = {
-    site,
-    start: input.start,
-    end: input.end,
-    interval: input.interval,
-    series: layOut(series, input.layout),
-    meta,
-  };
-  return sendEncoded(c, body, 200, format);
+  const { answer, timings } = outcome;
+  c.set('served', { samples: answer.meta.samples, estimatedSamples: answer.meta.estimated_samples });
+  const headers = new Headers({
+    'Content-Type': answer.contentType,
+    'X-Cache': answer.meta.cache.toUpperCase(),
+    'Server-Timing': serverTiming(timings),
+    Vary: 'Accept, Accept-Encoding',
+  });
+  if (answer.contentEncoding === null) return c.body(answer.body, 200, Object.fromEntries(headers));
+  headers.set('Content-Encoding', answer.contentEncoding);
+  // The bytes are gzip already: the runtime must not encode them again (middleware/gzip.ts).
+  return new Response(answer.body, { status: 200, headers, encodeBody: 'manual' });
 }
 
 /** The timeseries sub-app. */
