@@ -226,15 +226,15 @@ describe('every point of the synthetic catalogue', () => {
     for (const p of points) {
       const equipment = describePoint(p).equipment ?? '';
       // Short names carry a building prefix the device name lacks (B01-AHU-01 vs AHU-01).
-      expect(equipment.endsWith(p.bacnet_data.device_name), p.name).toBe(true);
+      expect(equipment.endsWith(p.bacnet_data?.device_name ?? ''), p.name).toBe(true);
     }
   });
 
   it('attaches a unit to every point whose BACnet units are not no-units', () => {
     for (const p of points) {
       const unit = describePoint(p).unit;
-      if (p.bacnet_data.object_units === 'no-units') expect(unit).toBeNull();
-      else expect(unit, p.bacnet_data.object_units).toMatch(/^(°F|%|CFM|GPM|inH₂O|kW|V)$/);
+      if (p.bacnet_data?.object_units === 'no-units') expect(unit).toBeNull();
+      else expect(unit, p.bacnet_data?.object_units).toMatch(/^(°F|%|CFM|GPM|inH₂O|kW|V)$/);
     }
   });
 });
