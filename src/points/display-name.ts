@@ -9,9 +9,6 @@ import { humanize, tidyPhrase, tidyPlace } from './humanize.ts';
 import { readTags, type TagReading } from './tags.ts';
 import { unitSymbol } from './units.ts';
 
-export { humanize } from './humanize.ts';
-export { unitSymbol } from './units.ts';
-
 /** What the namer reads of a point; every field may be missing or of the wrong type. */
 export interface PointNameInput {
   name?: unknown;
