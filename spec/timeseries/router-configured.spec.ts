@@ -1,10 +1,7 @@
-// Routing at the thresholds the Worker is configured with (wrangler.toml, through the same config
-// parse and adaptive threshold the Worker builds): a catalogue-only estimate never sends a small
-// request (four points × one hour) to a job, however low the adaptive threshold has gone, whatever
-// the points' collect_interval (1 s and up) — change-of-value points included, whose intervals
-// over-estimate them ~30×; and on real-site series (jitter, duplicates, bursts, gaps, change of
-// value) a request whose true size exceeds the threshold by the safety margin is never served
-// directly, from catalogue intervals or from densities learned in one fetch.
+// Routing at the configured thresholds (wrangler.toml, through the Worker's own config parse and
+// adaptive threshold): catalogue knowledge never sends four points × one hour to a job, down to the
+// adaptive floor, whatever the intervals (change-of-value points are over-estimated ~30×); and on
+// real-site series a request over the threshold by the safety margin is never served directly.
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

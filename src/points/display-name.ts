@@ -1,8 +1,6 @@
 // Human names for ACE points (review 37, issue 16): `<equipment> <role> · <place>`, e.g.
-// `VAV-401 Heat Signal · Male Lockers B1416`, at most 80 characters, units as symbols. Equipment
-// from a Niagara path, a short name's prefix, or a BACnet device name in one spelling per family
-// (equipment.ts); the role from the name's key, or for BACnet paths from kv `jace_object_name`, a
-// meaningful object name, a role marker tag, else the object as named (tags.ts, humanize.ts).
+// `VAV-401 Heat Signal · Male Lockers B1416`, at most 80 characters, units as symbols; equipment
+// by family (equipment.ts), role and place from names, objects and tags (tags.ts, humanize.ts).
 // Pure and total: any input, even null or a number, yields a non-empty name and never throws.
 import { equipmentFromId, readDeviceName } from './equipment.ts';
 import { humanize, tidyPhrase, tidyPlace } from './humanize.ts';

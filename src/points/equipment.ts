@@ -1,9 +1,7 @@
-// Equipment names in one spelling per family across a site: `VAV_401`, `VAV-401`, `Vav401`,
-// `VAV 401` and `VAV_0401` are all VAV-401; `Ahu7_1` is AHU-7-1, `VAV_102A` VAV-102A, `Dev 0001003`
-// Device 1003. Every digit and letter that identifies the unit is kept (leading zeros aside);
-// what is not a family and an id (a plant label `CHWS`, `B01 Main Meter`) is kept as written,
-// only tidied; a room in a device name (`VAV Rm 214 Lab`) is returned as a place, never made
-// into a unit number. Pure; owns equipment names only.
+// Equipment names in one spelling per family across a site (`VAV_401`, `Vav401`, `VAV 0401` are all
+// VAV-401; `Ahu7_1` AHU-7-1; `Dev 0001003` Device 1003), every identifying digit and letter kept;
+// plant labels (`CHWS`) kept as written, a room in a device name (`VAV Rm 214 Lab`) returned as a
+// place, never made a unit number. Pure; owns equipment names only.
 import { ACRONYMS, humanize, tidyPlace } from './humanize.ts';
 
 /** Equipment families: upper case in names; a family word followed by an id is a unit. */
