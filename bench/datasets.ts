@@ -20,7 +20,10 @@ export interface Dataset {
   aceJson: string;
 }
 
-/** Site the datasets come from (4,962 points with a realistic mix of collect intervals). */
+/**
+ * Site the datasets come from: 5,442 points, the first 4,962 in the older naming styles (small,
+ * medium and large take theirs from those), then the real-site wing.
+ */
 export const SITE = 'demo-large';
 /** A fixed Monday, so the window never moves. */
 export const START_MS = Date.UTC(2026, 0, 5);
