@@ -87,7 +87,7 @@ export function toMarkdown(r: RunResult): string {
 
 /** Two horizontal bar charts for the large dataset: gzip bytes/sample and encode ns/sample. */
 export function toSvg(r: RunResult): string {
-  const ds = r.datasets.at(-1)?.name ?? 'large';
+  const ds = r.datasets.some((d) => d.name === 'large') ? 'large' : (r.datasets.at(-1)?.name ?? 'large');
   const rows = r.encoding.filter((e) => e.dataset === ds);
   const width = 760;
   const barH = 18;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDataset } from './datasets.ts';
+import { buildDataset, DATASETS } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
 import { runDirectPath } from './suites/direct-path.ts';
 import { runEncoding } from './suites/encoding.ts';
@@ -22,7 +22,7 @@ export async function runAll(
   log: (line: string) => void = () => {},
   { gatedOnly }: { gatedOnly: boolean } = { gatedOnly: false },
 ): Promise<RunResult> {
-  const datasets = (['small', 'medium', 'large'] as const).map((n) => {
+  const datasets = DATASETS.map((n) => {
     const d = buildDataset(n);
     log(`dataset ${n}: ${d.samples} samples`);
     return d;

@@ -8,7 +8,7 @@ import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';
-import { samplesFor } from '../../fixtures/ace/generator.ts';
+import { formatAceTime, pointSamples, samplesFor } from '../../fixtures/ace/generator.ts';
 import type { AceMockStats } from '../../fixtures/ace/stats.ts';
 import { type AceClientOptions, createAceClient } from '../../src/ace/client.ts';
 import type { PointSeries } from '../../src/ace/parse.ts';
@@ -16,8 +16,9 @@ import type { PageSize } from '../../src/ace/plan.ts';
 import { createAceUpstream } from '../../src/ace/resilience.ts';
 import type { Clock } from '../../src/clock.ts';
 import { createLogger } from '../../src/obs/log.ts';
-import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceFetch, aceMock, aceServer } from '../support/ace.ts';
+import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceFetch, aceMock, aceServer, aceTruth } from '../support/ace.ts';
 import { pagedWindowArb, sitePointNamesArb, windowArb } from '../support/arbitraries.ts';
+import { servedSeries } from '../support/served.ts';
 
 const MiB = 1024 ** 2;
 const T0 = Date.UTC(2026, 0, 5);
@@ -75,20 +76,13 @@ async function resetStats(): Promise<void> {
   await aceFetch('/_mock/stats/reset', { method: 'POST', token: null });
 }
 
-/** The truth: the generator's samples per point, values parsed, non-finite dropped and counted. */
+/** The truth: the generator's samples per point as the Worker serves them (spec/support/served.ts). */
 function truth(site: string, names: readonly string[], startMs: number, endMs: number) {
   let dropped = 0;
   const series = [...new Set(names)].map((point) => {
-    const t: number[] = [];
-    const v: number[] = [];
-    for (const s of samplesFor(site, point, startMs, endMs)) {
-      const value = Number(s.value);
-      if (Number.isFinite(value)) {
-        t.push(s.t);
-        v.push(value);
-      } else dropped++;
-    }
-    return { point, t, v };
+    const served = servedSeries(samplesFor(site, point, startMs, endMs));
+    dropped += served.dropped;
+    return { point, t: served.t, v: served.v };
   });
   return { series, dropped };
 }
@@ -168,6 +162,44 @@ describe('fetchTimeseries returns exactly the generator’s samples', () => {
         },
       );
       expect(r.ok && r.value.dropped).toBe(expected.dropped);
+    }
+  });
+
+  it('keeps of a duplicated timestamp the first sample ACE sent, through either plan, split across pages or not', async () => {
+    const site = CATALOGUE.get('demo-large')?.points ?? [];
+    const real = site.filter((p) => p.timing.kind !== 'grid' && p.point.collect_enabled);
+    // Duplicated timestamps of the real-site wing, each with where its first sample falls among the
+    // site's samples of a 10 s window: a page of `size` ends between the two when (j + 1) % size = 0.
+    const dups = real.flatMap((p) =>
+      pointSamples(p, T0, T0 + 86_400_000).flatMap((s, k, all) => {
+        if (k === 0 || all[k - 1]?.t !== s.t) return [];
+        const [startMs, endMs] = [s.t - 5_000, s.t + 5_000];
+        const j = aceTruth(site, startMs, endMs).findIndex((w) => w.name === p.point.name);
+        const first = aceTruth([p], startMs, endMs).findIndex((w) => w.time === formatAceTime(s.t));
+        return [{ p, startMs, endMs, j: j + first }];
+      }),
+    );
+    const pick = (size: number, d = dups.find((x) => (x.j + 1) % size === 0)) => {
+      if (!d) throw new Error(`no duplicate split by pages of ${size}`);
+      return { ...d, size: size as PageSize };
+    };
+    // Pages of 3 and 10 end between the pair; a page of 50 holds the whole window.
+    const cases = [pick(3), pick(10), pick(50, dups[0])];
+    const { client } = setup();
+    for (const { p, startMs, endMs, size } of cases) {
+      const points = [p.point.name, (real[0] ?? p).point.name];
+      const expected = truth('demo-large', points, startMs, endMs);
+      expect(new Set(pointSamples(p, startMs, endMs).map((s) => s.t)).size).toBeLessThan(
+        pointSamples(p, startMs, endMs).length,
+      );
+      for (const strategy of ['site', 'batches'] as const) {
+        const r = await client.fetchTimeseries(
+          { site: 'demo-large', points, startMs, endMs },
+          { token: ACE_TEST_TOKEN, strategy, pageSize: size },
+        );
+        if (!r.ok) throw new Error(r.error.kind);
+        expectSameSeries(r.value.series, expected.series);
+      }
     }
   });
 
@@ -662,8 +694,10 @@ describe('typed calls', () => {
     const r = await client.listConfiguredPoints('demo-large', ACE_TEST_TOKEN);
     const names = CATALOGUE.get('demo-large')?.points.map((p) => p.point.name);
     expect(r.ok && r.value.value.points.map((p) => p.name)).toEqual(names);
-    expect(r.ok && r.value.value.pages).toBe(5);
-    expect((await mockStats()).requests.configured_points).toBe(5);
+    const pages = Math.ceil((names?.length ?? 0) / 1000);
+    expect(pages).toBeGreaterThan(1);
+    expect(r.ok && r.value.value.pages).toBe(pages);
+    expect((await mockStats()).requests.configured_points).toBe(pages);
   });
 
   it('reads one more, empty page when the last full page ends the listing', async () => {

@@ -152,6 +152,32 @@ describe('createSeriesAccumulator', () => {
   });
 });
 
+describe('duplicated timestamps (docs/RELIABILITY.md, Data semantics)', () => {
+  const start = Date.UTC(2026, 0, 5);
+  const end = Date.UTC(2026, 0, 5, 1);
+  const at = (ms: number) => formatAceTime(ms);
+
+  it('keep the first finite sample ACE sent for a (point, time), whether ACE sent them in order or not', () => {
+    const acc = createSeriesAccumulator(['a', 'b'], start, end);
+    acc.add([
+      { name: 'a', value: '1.0', time: at(start + 1000) },
+      { name: 'a', value: '0.0', time: at(start + 1000) },
+      { name: 'b', value: 'NaN', time: at(start + 1000) },
+      { name: 'b', value: '7.5', time: at(start + 1000) },
+      { name: 'b', value: '8.5', time: at(start + 1000) },
+      { name: 'a', value: '1.0', time: at(start + 2000) },
+    ]);
+    acc.add([{ name: 'a', value: '0.0', time: at(start + 2000) }]);
+    expect(acc.finish()).toEqual({
+      series: [
+        { point: 'a', t: [start + 1000, start + 2000], v: [1, 1] },
+        { point: 'b', t: [start + 1000], v: [7.5] },
+      ],
+      dropped: 1,
+    });
+  });
+});
+
 describe('sortUnique', () => {
   it('yields strictly ascending times, each the first sample seen at that time', () => {
     fc.assert(
@@ -241,9 +267,43 @@ describe('bodies', () => {
         collect_enabled: true,
         bacnet_data: { object_units: 'percent', device_id: 7 },
         kv_tags: {},
+        marker_tags: [],
       },
-      { name: 'B-1', collect_interval: null, collect_enabled: false, bacnet_data: null, kv_tags: {} },
-      { name: 'C', collect_interval: null, collect_enabled: false, bacnet_data: null, kv_tags: { a: 'b' } },
+      {
+        name: 'B-1',
+        collect_interval: null,
+        collect_enabled: false,
+        bacnet_data: null,
+        kv_tags: {},
+        marker_tags: [],
+      },
+      {
+        name: 'C',
+        collect_interval: null,
+        collect_enabled: false,
+        bacnet_data: null,
+        kv_tags: { a: 'b' },
+        marker_tags: [],
+      },
+    ]);
+  });
+
+  it('reads a real site’s tags: marker tags as strings, kv tags as a map or a list of one-key maps', () => {
+    const r = parseConfiguredPointsBody({
+      items: [
+        {
+          name: 'ses/site/4000:1-4001/analogValue/56',
+          marker_tags: ['RTU4', 7, null, 'Male Lockers B1416'],
+          kv_tags: [{ jace_object_name: 'SaTempSetptLoLim' }, { jace_object_name: 'later' }, 'x', { n: 1 }],
+        },
+        { name: 'ses/site/1000:3-1003/analogValue/0', marker_tags: 'HeatSignal', kv_tags: [] },
+        { name: 'p', kv_tags: JSON.parse('{"toString": "kept", "__proto__": "x"}') },
+      ],
+    });
+    expect(r.ok && r.value.items.map((p) => [p.marker_tags, p.kv_tags])).toEqual([
+      [['RTU4', 'Male Lockers B1416'], { jace_object_name: 'SaTempSetptLoLim' }],
+      [[], {}],
+      [[], { toString: 'kept' }],
     ]);
   });
 

@@ -1,16 +1,12 @@
-// Specifies src/points/display-name.ts (review 37) by a table of cases, by properties over any
-// input (total, never empty, bounded, printable), and over every point of the synthetic
-// catalogue (equipment first, no path left, units attached).
+// Specifies src/points/display-name.ts (review 37) by a table of the older naming styles, by
+// properties over any input (total, stable, never empty, at most 80 characters, printable, no
+// camelCase or underscore left), and over every point of the synthetic catalogue. Real sites'
+// points (issue 16) are display-name-real-sites.spec.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../fixtures/ace/catalogue.ts';
-import {
-  describePoint,
-  displayName,
-  humanize,
-  MAX_DISPLAY_NAME_LENGTH,
-  unitSymbol,
-} from '../../src/points/display-name.ts';
+import { parsePointInfo } from '../../src/ace/parse.ts';
+import { describePoint, displayName, MAX_DISPLAY_NAME_LENGTH } from '../../src/points/display-name.ts';
 import { pointNameInputArb } from '../support/arbitraries.ts';
 
 const rtu = (objectName: string, units = 'degrees-fahrenheit') => ({
@@ -49,13 +45,13 @@ describe('display names: the table', () => {
     [
       'ses/site/10.0.0.5/n4/Plant/C.Drivers.Bacnet.Ahu2.points.SaFanSts',
       undefined,
-      'AHU-2 SA Fan Status',
+      'AHU-2 Supply Air Fan Status',
       'AHU-2',
     ],
     [
       'ses/site/10.0.0.5/n4/Plant/C.Drivers.Bacnet.Fcu12.points.OccCmd',
       undefined,
-      'FCU-12 Occ Command',
+      'FCU-12 Occupancy Command',
       'FCU-12',
     ],
     [
@@ -74,7 +70,7 @@ describe('display names: the table', () => {
     [
       'ses/demo_small/192.168.1.20/2000/analog-value/1',
       rtu('RTU-3 OccCoolSetpt'),
-      'RTU-3 Occ Cool Setpoint',
+      'RTU-3 Occupied Cool Setpoint',
       'RTU-3',
     ],
     [
@@ -131,30 +127,6 @@ describe('display names: the table', () => {
   });
 });
 
-describe('units', () => {
-  it.each([
-    ['degrees-fahrenheit', '°F'],
-    ['degrees-celsius', '°C'],
-    ['percent', '%'],
-    ['percent-relative-humidity', '%RH'],
-    ['cubic-feet-per-minute', 'CFM'],
-    ['us-gallons-per-minute', 'GPM'],
-    ['inches-of-water', 'inH₂O'],
-    ['kilowatts', 'kW'],
-    ['volts', 'V'],
-    ['parts-per-million', 'ppm'],
-    ['Degrees-Fahrenheit', '°F'],
-    ['furlongs-per-fortnight', 'furlongs per fortnight'],
-    ['no-units', null],
-    ['', null],
-    [undefined, null],
-    [7, '7'],
-  ])('%j → %j', (units, symbol) => {
-    expect(unitSymbol(units)).toBe(symbol);
-    expect(describePoint({ name: 'X', bacnet_data: { object_units: units } }).unit).toBe(symbol);
-  });
-});
-
 describe('display names: properties', () => {
   it('return a non-empty string for any input, without throwing', () => {
     fc.assert(
@@ -188,53 +160,73 @@ describe('display names: properties', () => {
     );
   });
 
-  it('humanize keeps every letter and digit of a key, in order', () => {
+  it('leave no camelCase and no underscore, whatever the input (units such as kW aside)', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Za-z0-9_]{0,30}$/), (key) => {
-        const strip = (s: string) => s.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
-        const out = humanize(key);
-        // Expansions only add letters (Setpt → Setpoint), so the key is a subsequence of the output.
-        let k = 0;
-        const target = strip(out);
-        for (const ch of strip(key)) {
-          k = target.indexOf(ch, k);
-          expect(k).toBeGreaterThanOrEqual(0);
-          k++;
-        }
+      fc.property(pointNameInputArb, (input) => {
+        const d = displayName(input).replace(/\b(kWh|kW|kVAR|kVA|kPa|pH|mA|mV|MWh|Hz)\b/g, '');
+        expect(d).not.toMatch(/_|[a-z][A-Z]/);
       }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('are stable: the same input always gets the same name', () => {
+    fc.assert(
+      fc.property(pointNameInputArb, (input) => {
+        expect(displayName(input)).toBe(displayName(input));
+      }),
+      { numRuns: 1000 },
     );
   });
 });
 
 describe('every point of the synthetic catalogue', () => {
   const points = [...CATALOGUE.values()].flatMap((c) => c.points.map((p) => p.point));
+  const REAL = /\/\d+:\d+-\d+\//;
+  const older = points.filter((p) => !REAL.test(p.name));
 
   it('has a sensible name: non-empty, no path left, equipment first, words split', () => {
     expect(points.length).toBeGreaterThan(5000);
     for (const p of points) {
       const d = describePoint(p);
+      const [head = ''] = d.display_name.split(' · ');
       expect(d.display_name.length, p.name).toBeGreaterThan(0);
-      expect(d.display_name, p.name).not.toMatch(/\/|\.points\.|^ses\b|\d+\.\d+\.\d+\.\d+/);
+      expect(d.display_name, p.name).not.toMatch(/\.points\.|^ses\b|\bses\/|\d+\.\d+\.\d+\.\d+|\d+:\d+-\d+/);
+      // A slash only in a place the site typed (`CU/Work Camera`), never from the name.
+      expect(head, p.name).not.toContain('/');
       expect(d.equipment, p.name).not.toBeNull();
       expect(d.display_name.startsWith(`${d.equipment} `), p.name).toBe(true);
+      expect([...d.display_name].length, p.name).toBeLessThanOrEqual(MAX_DISPLAY_NAME_LENGTH);
       // Split camelCase: no lower-case letter directly followed by an upper-case one (kW aside).
-      expect(d.display_name.replace(/\bk[WV]/g, ''), p.name).not.toMatch(/[a-z][A-Z]/);
+      expect(d.display_name.replace(/\bk[WV]/g, ''), p.name).not.toMatch(/[a-z][A-Z]|_/);
     }
   });
 
-  it('names equipment as the catalogue does (its BACnet device name)', () => {
-    for (const p of points) {
+  it('names the older styles’ equipment as the catalogue does (its BACnet device name)', () => {
+    for (const p of older) {
       const equipment = describePoint(p).equipment ?? '';
       // Short names carry a building prefix the device name lacks (B01-AHU-01 vs AHU-01).
-      expect(equipment.endsWith(p.bacnet_data.device_name), p.name).toBe(true);
+      expect(equipment.endsWith(p.bacnet_data?.device_name ?? ''), p.name).toBe(true);
     }
+  });
+
+  it('names each real-site device one way, and the listing (parsed points) the same', () => {
+    const byDevice = new Map<string, Set<string>>();
+    for (const p of points.filter((q) => REAL.test(q.name))) {
+      const device = REAL.exec(p.name)?.[0] ?? '';
+      const d = describePoint(p);
+      if (p.bacnet_data) byDevice.set(device, (byDevice.get(device) ?? new Set()).add(d.equipment ?? ''));
+      expect(describePoint(parsePointInfo(p)), p.name).toEqual(d);
+    }
+    for (const [device, names] of byDevice) expect([...names], device).toHaveLength(1);
   });
 
   it('attaches a unit to every point whose BACnet units are not no-units', () => {
     for (const p of points) {
       const unit = describePoint(p).unit;
-      if (p.bacnet_data.object_units === 'no-units') expect(unit).toBeNull();
-      else expect(unit, p.bacnet_data.object_units).toMatch(/^(°F|%|CFM|GPM|inH₂O|kW|V)$/);
+      const units = p.bacnet_data?.object_units;
+      if (units === undefined || units === 'no-units' || units === 'noUnits') expect(unit, p.name).toBeNull();
+      else expect(unit, units).toMatch(/^(°F|%|%RH|cfm|gpm|inH₂O|psi|kW|V)$/);
     }
   });
 });

@@ -307,6 +307,8 @@ export const pointNameInputArb: fc.Arbitrary<unknown> = (() => {
       '10.0.0.5',
       'C.Drivers.Bacnet.Vav718.points.ZoneTemp',
       'analog-input',
+      'analogValue',
+      '6000:48-6048',
       '3',
       '..',
       '',
@@ -326,10 +328,14 @@ export const pointNameInputArb: fc.Arbitrary<unknown> = (() => {
   const bacnet = fc.oneof(
     fc.record(
       {
-        device_name: fc.oneof(fc.string({ maxLength: 20 }), fc.anything()),
+        device_name: fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.constantFrom('VAV_401', 'Ahu7_1', 'Dev 0001003', ' VAV Rm 214 Lab', '', 'CHWS'),
+          fc.anything(),
+        ),
         object_name: fc.oneof(fc.string({ maxLength: 40 }), fc.anything()),
         object_units: fc.oneof(
-          fc.constantFrom('degrees-fahrenheit', 'percent', 'no-units', 'weird-units'),
+          fc.constantFrom('degrees-fahrenheit', 'percent', 'no-units', 'weird-units', 'cubicFeetPerMinute'),
           fc.anything(),
         ),
       },
@@ -337,7 +343,29 @@ export const pointNameInputArb: fc.Arbitrary<unknown> = (() => {
     ),
     fc.anything(),
   );
-  return fc.oneof(name, fc.record({ name, bacnet_data: bacnet }, { requiredKeys: [] }));
+  // Real sites' tags: marker strings (roles, places, labels), kv maps or lists of maps, or junk.
+  const tag = fc.oneof(
+    fc.constantFrom(
+      'HeatSignal',
+      'Male Lockers B1416',
+      'RTU7 SaPressWuSetpt',
+      'RTU7',
+      'point',
+      'CU/Work Camera',
+    ),
+    fc.string({ maxLength: 30 }),
+    fc.anything(),
+  );
+  const markerTags = fc.oneof(fc.array(tag, { maxLength: 5 }), fc.anything());
+  const kv = fc.dictionary(
+    fc.constantFrom('jace_object_name', 'equip', '__proto__', 'x'),
+    fc.oneof(tag, fc.string()),
+  );
+  const kvTags = fc.oneof(fc.array(kv, { maxLength: 3 }), kv, fc.anything());
+  return fc.oneof(
+    name,
+    fc.record({ name, bacnet_data: bacnet, marker_tags: markerTags, kv_tags: kvTags }, { requiredKeys: [] }),
+  );
 })();
 
 // ---- Saved charts (spec/charts, spec/http/routes/charts.spec.ts) ----------------------------

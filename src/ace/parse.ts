@@ -1,6 +1,8 @@
 // Pure parsing of ACE answers: JSON bodies to typed shapes, sample values to finite numbers,
 // naive microsecond timestamps (UTC) to epoch ms, and per-point series filtered to [start, end),
-// sorted and de-duplicated. Owns no I/O and no policy; the client decides what to fetch.
+// sorted and de-duplicated: of the samples ACE sends for one (point, time) the first finite one
+// is kept (docs/RELIABILITY.md, Data semantics). Owns no I/O and no policy; the client decides
+// what to fetch.
 import { type AppError, err, ok, type Result } from '../errors.ts';
 
 /** One point's samples: parallel arrays of epoch ms (ascending, unique) and finite values. */
@@ -32,7 +34,10 @@ export interface AcePointInfo {
   collect_interval: number | null;
   collect_enabled: boolean;
   bacnet_data: AceBacnetInfo | null;
+  /** String kv tags; real sites send a list of one-key maps, merged here (the first value of a key wins). */
   kv_tags: Record<string, string>;
+  /** The string marker tags, in ACE's order (real sites put a room or role in them). */
+  marker_tags: string[];
 }
 
 /** One page of `configured_points`. */
@@ -257,9 +262,16 @@ function parseBacnet(raw: unknown): AceBacnetInfo | null {
 
 function parseKvTags(raw: unknown): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isRecord(raw)) return out;
-  for (const [k, v] of Object.entries(raw)) if (typeof v === 'string') out[k] = v;
+  // A map (`{"equip": "vav"}`) or, as real sites send them, a list of maps (`[{"jace_object_name": ...}]`).
+  for (const map of Array.isArray(raw) ? raw : [raw]) {
+    if (!isRecord(map)) continue;
+    for (const [k, v] of Object.entries(map)) if (typeof v === 'string' && !Object.hasOwn(out, k)) out[k] = v;
+  }
   return out;
+}
+
+function parseMarkerTags(raw: unknown): string[] {
+  return Array.isArray(raw) ? raw.filter((t): t is string => typeof t === 'string') : [];
 }
 
 /** One configured-points entry, or null when it has no usable name. */
@@ -276,6 +288,7 @@ export function parsePointInfo(raw: unknown): AcePointInfo | null {
     collect_enabled: raw.collect_enabled === true,
     bacnet_data: parseBacnet(raw.bacnet_data),
     kv_tags: parseKvTags(raw.kv_tags),
+    marker_tags: parseMarkerTags(raw.marker_tags),
   };
 }
 

@@ -1,0 +1,80 @@
+// Specifies src/points/humanize.ts: machine keys to words with the building-automation dictionary
+// (title-case abbreviations expanded, all-caps acronyms kept as operators write them, `Occ` and
+// `Sp` read by the word after them), every letter and digit of the key kept in order, and places
+// tidied without being re-worded.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { humanize, tidyPlace } from '../../src/points/humanize.ts';
+
+describe('humanize: the table', () => {
+  it.each([
+    ['HeatSignal', 'Heat Signal'],
+    ['SaPressWuSetpt', 'Supply Air Pressure Warm-up Setpoint'],
+    ['SaTempSetptLoLim', 'Supply Air Temp Setpoint Low Limit'],
+    ['RaTempHiLim', 'Return Air Temp High Limit'],
+    ['OaDmprPos', 'Outside Air Damper Position'],
+    ['MaTemp', 'Mixed Air Temp'],
+    ['DaTempSp', 'Discharge Air Temp Setpoint'],
+    ['EaFanCmd', 'Exhaust Air Fan Command'],
+    ['ClgVlvCmd', 'Cooling Valve Command'],
+    ['HtgVlvCmd', 'Heating Valve Command'],
+    ['ZnTempStpt', 'Zone Temp Setpoint'],
+    ['RoomTemp', 'Room Temp'],
+    ['SpTemp', 'Space Temp'],
+    ['RmHum', 'Room Humidity'],
+    ['OccSts', 'Occupancy Status'],
+    ['OccCmd', 'Occupancy Command'],
+    ['OccClgSp', 'Occupied Cooling Setpoint'],
+    ['UnoccHtgSp', 'Unoccupied Heating Setpoint'],
+    ['EconMode', 'Economizer Mode'],
+    ['ChwVlvPos', 'CHW Valve Position'],
+    ['Airflow', 'Airflow'],
+    // All-caps acronyms stay as operators write them; known runs are split.
+    ['DischargeAirTempSP', 'Discharge Air Temp SP'],
+    ['SAT', 'SAT'],
+    ['CWPUMPCommand', 'CW Pump Command'],
+    ['DemandkW', 'Demand kW'],
+    ['CoolStage1', 'Cool Stage 1'],
+    ['zone_temp', 'Zone Temp'],
+  ])('%j → %j', (key, words) => {
+    expect(humanize(key)).toBe(words);
+  });
+});
+
+describe('humanize: properties', () => {
+  it('keeps every letter and digit of a key, in order', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_]{0,30}$/), (key) => {
+        const strip = (s: string) => s.replace(/[^A-Za-z0-9]/g, '').toLowerCase();
+        const target = strip(humanize(key));
+        // Expansions only add letters (Setpt → Setpoint), so the key is a subsequence of the output.
+        let k = 0;
+        for (const ch of strip(key)) {
+          k = target.indexOf(ch, k);
+          expect(k).toBeGreaterThanOrEqual(0);
+          k++;
+        }
+      }),
+    );
+  });
+
+  it('leaves no underscore and no camelCase (units such as kW aside)', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_]{0,30}$/), (key) => {
+        const out = humanize(key).replace(/\b(kWh|kW|kVAR|kVA|kPa|pH|mA|mV|MWh|Hz)\b/g, '');
+        expect(out).not.toMatch(/_|[a-z][A-Z]/);
+      }),
+    );
+  });
+});
+
+describe('tidyPlace', () => {
+  it.each([
+    ['Male Lockers B1416', 'Male Lockers B1416'],
+    ['CU/Work Camera', 'CU/Work Camera'],
+    ['North_Wing  2N', 'North Wing 2N'],
+    ['NurseStation', 'Nurse Station'],
+  ])('%j → %j', (place, tidy) => {
+    expect(tidyPlace(place)).toBe(tidy);
+  });
+});
