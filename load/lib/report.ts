@@ -113,6 +113,19 @@ function statusList(statuses: Record<string, number>): string {
   );
 }
 
+/** A threshold's measured value; a ratio with the two values it divides. */
+function measuredText(t: ThresholdResult): string {
+  return t.ratioOf
+    ? `${fmt(t.measured)} (${fmt(t.ratioOf.stream)} / ${fmt(t.ratioOf.baseline)})`
+    : fmt(t.measured);
+}
+
+/** ok / FAIL, or for an informational threshold what it would have been. */
+function resultText(t: ThresholdResult): string {
+  if (t.informational) return t.passed ? 'info (within)' : 'info (outside)';
+  return t.passed ? 'ok' : 'FAIL';
+}
+
 const ROUND_HEAD = ['stream', 'round', 'secs', 'responses', 'req/s', 'p50', 'p95', 'p99', 'errors'];
 
 /** One row per round of the streams that ran in turn. */
@@ -182,7 +195,7 @@ export function formatOutcome(outcome: ScenarioOutcome): string {
   if (outcome.thresholds.length > 0) {
     const rows = [['threshold', 'on', 'limit', 'measured', 'result']];
     for (const t of outcome.thresholds) {
-      rows.push([t.metric, t.target, t.expression, fmt(t.measured), t.passed ? 'ok' : 'FAIL']);
+      rows.push([t.metric, t.target, t.expression, measuredText(t), resultText(t)]);
     }
     parts.push(table(rows));
   }
@@ -217,6 +230,7 @@ function htmlTable(head: string[], rows: string[][], rowClasses: string[] = [], 
 
 /** The first table: one row per scenario, pass/fail and the headline numbers. */
 function overviewTable(outcomes: readonly ScenarioOutcome[]): string {
+  const gated = (o: ScenarioOutcome) => o.thresholds.filter((t) => !t.informational);
   return htmlTable(
     [
       'scenario',
@@ -233,7 +247,7 @@ function overviewTable(outcomes: readonly ScenarioOutcome[]): string {
       o.passed ? 'passed' : 'FAILED',
       `${o.target.kind} ${o.target.baseUrl}`,
       o.finishedAt,
-      `${o.thresholds.filter((t) => t.passed).length}/${o.thresholds.length}`,
+      `${gated(o).filter((t) => t.passed).length}/${gated(o).length}`,
       o.checks.map((c) => `${c.name}: ${c.status}`).join(', ') || '-',
       fmt(o.streams.reduce((n, s) => n + s.rps, 0)),
       fmt(Math.max(0, ...o.streams.map((s) => s.latencyMs.p95))),
@@ -288,8 +302,8 @@ const CHARTS_NOTE =
 function scenarioSection(o: ScenarioOutcome): string {
   const thresholds = htmlTable(
     ['metric', 'on', 'limit', 'measured', 'result'],
-    o.thresholds.map((t) => [t.metric, t.target, t.expression, fmt(t.measured), t.passed ? 'ok' : 'FAIL']),
-    o.thresholds.map((t) => (t.passed ? 'pass' : 'fail')),
+    o.thresholds.map((t) => [t.metric, t.target, t.expression, measuredText(t), resultText(t)]),
+    o.thresholds.map((t) => (t.informational ? 'skip' : t.passed ? 'pass' : 'fail')),
     4,
   );
   const roundRowsHtml = roundRows(o.streams);
