@@ -12,7 +12,7 @@ import {
   writeHtmlReport,
   writeScenarioJson,
 } from './lib/report.ts';
-import { evaluateScenario, type Scenario, validateScenario } from './lib/scenario.ts';
+import { evaluateScenario, type Scenario, thresholdsPass, validateScenario } from './lib/scenario.ts';
 import { type Stack, startStack } from './lib/stack.ts';
 import { SCENARIOS } from './scenarios/index.ts';
 
@@ -76,7 +76,7 @@ async function runOne(scenario: Scenario, target: LoadTarget, stack?: Stack): Pr
             : `wrangler dev reloaded the Worker ${reloads} time(s) during the scenario (see stack.log); rerun`,
       });
     }
-    const passed = thresholds.every((t) => t.passed) && checks.every((c) => c.status !== 'fail');
+    const passed = thresholdsPass(thresholds) && checks.every((c) => c.status !== 'fail');
     return {
       ...base,
       finishedAt: new Date().toISOString(),

@@ -88,6 +88,7 @@ export interface TimeseriesQuery extends Window {
   points: readonly string[];
   interval?: 'raw' | '5m' | '1h' | '1d';
   format?: 'json' | 'msgpack';
+  layout?: 'columns' | 'rows' | 'compact';
 }
 
 const sitePath = (suffix: string) => `/api/sites/${encodeURIComponent(SITE)}${suffix}`;
@@ -99,6 +100,7 @@ export function timeseriesGetPath(q: TimeseriesQuery): string {
     start: iso(q.startMs),
     end: iso(q.endMs),
     ...(q.interval ? { interval: q.interval } : {}),
+    ...(q.layout ? { layout: q.layout } : {}),
   });
   return `${sitePath('/timeseries')}?${params}`;
 }
@@ -134,6 +136,20 @@ export function paginatedPath(w: Window, pageSize: number, cursor?: string): str
 /** The cheap request callers warm up with (proves access once; its chunk is hot after the first). */
 export function warmPath(point: string): string {
   return timeseriesGetPath({ points: [point], startMs: WARM_START_MS, endMs: WARM_START_MS + HOUR_MS });
+}
+
+/**
+ * The cached read of hot-reads and the smoke: a dashboard's points over 3 whole UTC days on a
+ * fixed past date (2026-01-01 to 01-04), so its day chunks are immutable and stay cached; after
+ * the 2021–2025 days cold windows use, so no cold scenario finds it warm.
+ */
+export const HOT_READ_WINDOW: Window = { startMs: Date.UTC(2026, 0, 1), endMs: Date.UTC(2026, 0, 4) };
+/** Points of the hot read's dashboard. */
+export const HOT_READ_POINTS = 4;
+
+/** `GET …/timeseries` of the hot read: raw samples in the JSON columns layout (the default's shape). */
+export function hotReadPath(points: readonly string[]): string {
+  return timeseriesGetPath({ points, ...HOT_READ_WINDOW, layout: 'columns' });
 }
 
 /** Accept headers of the two formats. */

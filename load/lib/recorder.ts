@@ -18,6 +18,7 @@ export class FetchRecorder {
   readonly origin: string;
   private connections: number;
   private readonly latencies: number[] = [];
+  private readonly completions: number[] = [];
   private readonly statuses: Record<string, number> = {};
   private readonly errorSamples = new Set<string>();
   private readonly non2xxSamples = new Set<string>();
@@ -25,6 +26,7 @@ export class FetchRecorder {
   private timeouts = 0;
   private bytes = 0;
   private sent = 0;
+  private readonly startedAtMs = Date.now();
   private readonly started = performance.now();
   private lastAt = this.started;
 
@@ -44,6 +46,7 @@ export class FetchRecorder {
       const ms = performance.now() - t0;
       this.latencies.push(ms);
       this.lastAt = performance.now();
+      this.completions.push(this.lastAt - this.started);
       this.bytes += text.length;
       this.statuses[String(res.status)] = (this.statuses[String(res.status)] ?? 0) + 1;
       if ((res.status < 200 || res.status > 299) && this.non2xxSamples.size < SAMPLE_LIMIT)
@@ -93,7 +96,9 @@ export class FetchRecorder {
       rps: durationS > 0 ? Math.round((samples.length / durationS) * 100) / 100 : 0,
       bytesPerSec: durationS > 0 ? Math.round(this.bytes / durationS) : 0,
       latencyMs: summariseLatency(samples),
+      startedAtMs: this.startedAtMs,
       samples,
+      completedMs: Float64Array.from(this.completions),
     };
   }
 }

@@ -1,7 +1,7 @@
 // One bounded autocannon run ("stream": N connections repeating a request list against one origin)
-// as a promise, summarised into the numbers thresholds and reports read. Owns the hard caps on
-// connections and duration and exact percentiles from every response time; not thresholds,
-// scenarios or the stack.
+// as a promise, summarised into the numbers thresholds and reports read, and the merging of
+// streams that ran side by side or in turn. Owns the hard caps on connections and duration and
+// every response's latency and completion time; not thresholds, scenarios or the stack.
 import autocannon from 'autocannon';
 
 /** Hard caps: no scenario can ask for more (the design's largest scenario is 1000 users). */
@@ -9,6 +9,8 @@ export const MAX_CONNECTIONS = 1000;
 export const MAX_DURATION_S = 300;
 /** Stops a run that overruns its own bound by this much (e.g. an `amount` that never completes). */
 const WATCHDOG_GRACE_MS = 30_000;
+/** Per-request timeout when a stream sets none, seconds. */
+export const DEFAULT_TIMEOUT_S = 10;
 /** How many distinct error messages and non-2xx answers a result keeps. */
 const SAMPLE_LIMIT = 5;
 
@@ -55,8 +57,31 @@ export interface StreamResult {
   /** Response bytes per second over the run. */
   bytesPerSec: number;
   latencyMs: LatencySummary;
+  /** When the stream started (epoch ms). */
+  startedAtMs: number;
   /** Every response time in ms, for merging streams; not written to reports. */
   samples: Float64Array;
+  /**
+   * When each response of `samples` (same index) completed, in ms since the stream started; for
+   * the report's per-second timeline. Not written to reports.
+   */
+  completedMs: Float64Array;
+  /** Set when the result merges rounds run in turn (mergeStreams 'in-turn'): each round's numbers. */
+  rounds?: RoundSummary[];
+}
+
+/** One round of a stream run in turn with others, as the merged result keeps it. */
+export interface RoundSummary {
+  round: number;
+  /** Where the round begins on the merged stream's own clock (rounds are laid end to end), s. */
+  offsetS: number;
+  durationS: number;
+  responses: number;
+  rps: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
 }
 
 export interface LatencySummary {
@@ -130,6 +155,8 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
       },
     };
   });
+  const completions: number[] = [];
+  const startedAtMs = Date.now();
   const started = performance.now();
   let lastResponseAt = started;
 
@@ -139,7 +166,7 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
         url: options.origin,
         connections: options.connections,
         ...(options.amount === undefined ? { duration: options.durationS } : { amount: options.amount }),
-        timeout: options.timeoutS ?? 10,
+        timeout: options.timeoutS ?? DEFAULT_TIMEOUT_S,
         headers: options.headers ?? {},
         requests,
         title: options.name,
@@ -151,22 +178,23 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
           return;
         }
         resolve(
-          toStreamResult(
-            options,
-            result,
+          toStreamResult(options, result, {
             latencies,
-            [...errorSamples],
-            [...non2xxSamples],
-            lastResponseAt - started,
-          ),
+            completions,
+            errorSamples: [...errorSamples],
+            non2xxSamples: [...non2xxSamples],
+            startedAtMs,
+            activeMs: lastResponseAt - started,
+          }),
         );
       },
     );
     const boundMs = (options.durationS ?? MAX_DURATION_S) * 1000 + WATCHDOG_GRACE_MS;
     const watchdog = setTimeout(() => instance.stop(), boundMs);
     instance.on('response', (_client, _status, _bytes, responseTime) => {
-      latencies.push(responseTime);
       lastResponseAt = performance.now();
+      latencies.push(responseTime);
+      completions.push(lastResponseAt - started);
     });
     instance.on('reqError', (error: unknown) => {
       if (errorSamples.size < SAMPLE_LIMIT)
@@ -175,17 +203,21 @@ export function runStream(options: StreamOptions): Promise<StreamResult> {
   });
 }
 
-function toStreamResult(
-  options: StreamOptions,
-  result: autocannon.Result,
-  latencies: number[],
-  errorSamples: string[],
-  non2xxSamples: string[],
-  activeMs: number,
-): StreamResult {
+/** What runStream collected beside autocannon's own result. */
+interface Collected {
+  latencies: number[];
+  completions: number[];
+  errorSamples: string[];
+  non2xxSamples: string[];
+  startedAtMs: number;
+  activeMs: number;
+}
+
+function toStreamResult(options: StreamOptions, result: autocannon.Result, c: Collected): StreamResult {
+  const { activeMs } = c;
   const statuses: Record<string, number> = {};
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = stat.count ?? 0;
-  const samples = Float64Array.from(latencies);
+  const samples = Float64Array.from(c.latencies);
   // autocannon stops on a 1 s tick, so its own duration overstates short `amount` runs; the time
   // from start to the last response is the span the responses really took.
   const durationS = activeMs > 0 ? Math.round(activeMs) / 1000 : result.duration;
@@ -201,34 +233,81 @@ function toStreamResult(
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
-    errorSamples,
-    non2xxSamples,
+    errorSamples: c.errorSamples,
+    non2xxSamples: c.non2xxSamples,
     rps: round(samples.length / durationS),
     bytesPerSec: Math.round(result.throughput.total / durationS),
     latencyMs: summariseLatency(samples),
+    startedAtMs: c.startedAtMs,
     samples,
+    completedMs: Float64Array.from(c.completions),
   };
 }
 
-/** Combines streams that ran side by side into one (`name`), for scenario-wide thresholds. */
-export function mergeStreams(name: string, streams: readonly StreamResult[]): StreamResult {
+/**
+ * How streams combine: `side-by-side` (they ran at the same time: connections add up, the
+ * duration is the longest, completion times keep their real offsets) or `in-turn` (they ran one
+ * after another, e.g. rounds of one stream: connections are the most at once, durations add up,
+ * and the rounds are laid end to end on the merged stream's clock, each kept in `rounds`).
+ */
+export type MergeMode = 'side-by-side' | 'in-turn';
+
+/** Where each stream's responses go on the merged clock, and the merged duration (s). */
+function mergeClock(
+  streams: readonly StreamResult[],
+  mode: MergeMode,
+): { offsetsMs: number[]; durationS: number } {
+  if (mode === 'in-turn') {
+    const offsetsMs: number[] = [];
+    let at = 0;
+    for (const s of streams) {
+      offsetsMs.push(at);
+      at += s.durationS * 1000;
+    }
+    return { offsetsMs, durationS: Math.round(at) / 1000 };
+  }
+  const t0 = Math.min(...streams.map((s) => s.startedAtMs));
+  return {
+    offsetsMs: streams.map((s) => s.startedAtMs - t0),
+    durationS: Math.max(0, ...streams.map((s) => s.durationS)),
+  };
+}
+
+function roundSummary(s: StreamResult, round: number, offsetMs: number): RoundSummary {
+  const { p50, p95, p99 } = s.latencyMs;
+  const { durationS, responses, rps, errors } = s;
+  return { round, offsetS: Math.round(offsetMs) / 1000, durationS, responses, rps, errors, p50, p95, p99 };
+}
+
+/** Combines streams into one (`name`), for thresholds over several (see MergeMode). */
+export function mergeStreams(
+  name: string,
+  streams: readonly StreamResult[],
+  mode: MergeMode = 'side-by-side',
+): StreamResult {
   const statuses: Record<string, number> = {};
   for (const s of streams) {
     for (const [code, n] of Object.entries(s.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
   }
   const total = streams.reduce((n, s) => n + s.samples.length, 0);
+  const { offsetsMs, durationS } = streams.length
+    ? mergeClock(streams, mode)
+    : { offsetsMs: [], durationS: 0 };
   const samples = new Float64Array(total);
+  const completedMs = new Float64Array(total);
   let at = 0;
-  for (const s of streams) {
+  streams.forEach((s, i) => {
     samples.set(s.samples, at);
+    const offset = offsetsMs[i] ?? 0;
+    for (let j = 0; j < s.completedMs.length; j++) completedMs[at + j] = (s.completedMs[j] ?? 0) + offset;
     at += s.samples.length;
-  }
-  const durationS = Math.max(0, ...streams.map((s) => s.durationS));
+  });
   const sum = (pick: (s: StreamResult) => number) => streams.reduce((n, s) => n + pick(s), 0);
+  const inTurn = mode === 'in-turn';
   return {
     name,
     origin: [...new Set(streams.map((s) => s.origin))].join(' '),
-    connections: sum((s) => s.connections),
+    connections: inTurn ? Math.max(0, ...streams.map((s) => s.connections)) : sum((s) => s.connections),
     durationS,
     sent: sum((s) => s.sent),
     responses: total,
@@ -240,9 +319,16 @@ export function mergeStreams(name: string, streams: readonly StreamResult[]): St
     errorSamples: [...new Set(streams.flatMap((s) => s.errorSamples))].slice(0, SAMPLE_LIMIT),
     non2xxSamples: [...new Set(streams.flatMap((s) => s.non2xxSamples))].slice(0, SAMPLE_LIMIT),
     rps: durationS > 0 ? round(total / durationS) : 0,
-    bytesPerSec: sum((s) => s.bytesPerSec),
+    bytesPerSec: inTurn
+      ? durationS > 0
+        ? Math.round(sum((s) => s.bytesPerSec * s.durationS) / durationS)
+        : 0
+      : sum((s) => s.bytesPerSec),
     latencyMs: summariseLatency(samples),
+    startedAtMs: streams.length ? Math.min(...streams.map((s) => s.startedAtMs)) : 0,
     samples,
+    completedMs,
+    ...(inTurn ? { rounds: streams.map((s, i) => roundSummary(s, i + 1, offsetsMs[i] ?? 0)) } : {}),
   };
 }
 

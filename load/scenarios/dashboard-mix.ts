@@ -195,11 +195,8 @@ export const dashboardMix: Scenario = {
 
     const streams: StreamResult[] = [];
     for (const [kind, results] of perKind) {
-      const merged = mergeStreams(kind, results);
-      merged.connections = Math.max(...results.map((r) => r.connections));
-      merged.durationS = Math.round(results.reduce((s, r) => s + r.durationS, 0) * 1000) / 1000;
-      merged.rps = merged.durationS > 0 ? Math.round((merged.responses / merged.durationS) * 100) / 100 : 0;
-      streams.push(merged);
+      // The stages ran one after another: connections are the most at once, durations add up.
+      streams.push(mergeStreams(kind, results, 'in-turn'));
       checks.push(...(tallies.get(kind)?.checks(kind) ?? []));
     }
     return { streams, checks, skipped: [] };

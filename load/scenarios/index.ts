@@ -4,18 +4,21 @@ import type { Scenario } from '../lib/scenario.ts';
 import { cacheStorm } from './cache-storm.ts';
 import { dashboardMix } from './dashboard-mix.ts';
 import { faults } from './faults.ts';
+import { hotReads } from './hot-reads.ts';
 import { jobBacklog } from './job-backlog.ts';
 import { smoke } from './smoke.ts';
 import { thunderingHerd } from './thundering-herd.ts';
 
 /**
- * Every scenario, in run order: the short CI one first, the read-path storms, the mix, the job
- * backlog, and the fault injection last (it leaves the ACE circuit breaker to recover).
+ * Every scenario, in run order: the short CI one first, the read-path storms, the cost of a hot
+ * read against the floor, the mix, the job backlog, and the fault injection last (it leaves the
+ * ACE circuit breaker to recover).
  */
 export const SCENARIOS: readonly Scenario[] = [
   smoke,
   cacheStorm,
   thunderingHerd,
+  hotReads,
   dashboardMix,
   jobBacklog,
   faults,
