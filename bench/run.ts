@@ -9,6 +9,7 @@ import { buildDataset, DATASETS } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
 import { runDirectPath } from './suites/direct-path.ts';
 import { runEncoding } from './suites/encoding.ts';
+import { runHit } from './suites/hit.ts';
 import { runHotPaths } from './suites/hot-paths.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +32,8 @@ export async function runAll(
   log('encoding done');
   const hot = await runHotPaths({ timings: !gatedOnly });
   log('hot paths done');
+  const hit = await runHit({ timings: !gatedOnly });
+  log('cache hit done');
   const direct = gatedOnly ? null : await runDirectPath();
   if (direct) log('direct path and memory done');
   return {
@@ -41,7 +44,7 @@ export async function runAll(
     encoding: enc.rows,
     hotPaths: hot.rows,
     ...(direct ? { directPath: direct.rows, memory: direct.memory } : {}),
-    metrics: [...enc.metrics, ...hot.metrics, ...(direct?.metrics ?? [])],
+    metrics: [...enc.metrics, ...hot.metrics, ...hit.metrics, ...(direct?.metrics ?? [])],
   };
 }
 

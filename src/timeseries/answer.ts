@@ -7,7 +7,7 @@ import { CONTENT_TYPES, encode, type Format } from '../encoding/codec.ts';
 import { GZIP_MIN_BYTES, gzip } from '../encoding/gzip.ts';
 import { type Layout, layOut } from '../encoding/layout.ts';
 import type { SeriesRequest } from '../requests.ts';
-import type { Served } from './serve.ts';
+import type { Served } from './served.ts';
 
 /** How the client wants its answer: layout, format, and whether it accepts gzip. */
 export interface AnswerShape {

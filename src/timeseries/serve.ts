@@ -7,7 +7,6 @@ import type { AceClient } from '../ace/client.ts';
 import { CHUNK_ENCODING, type ChunkSeries } from '../cache/chunk-codec.ts';
 import type { ChunkRef, ChunkTiers } from '../cache/chunk-tiers.ts';
 import type { Clock } from '../clock.ts';
-import type { ColumnSeries } from '../encoding/layout.ts';
 import { type AppError, ok, type Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
 import type { Caller } from '../requests.ts';
@@ -16,25 +15,9 @@ import { type PlannedChunk, splitByChunk } from './chunks.ts';
 import { createSingleFlight, type SingleFlight } from './coalesce.ts';
 import { downsample } from './downsample.ts';
 import type { FetchObservation } from './point-stats.ts';
+import { assembleSeries, type CacheStatus, type Served } from './served.ts';
 
-export type CacheStatus = 'hit' | 'partial' | 'miss' | 'bypass';
-
-export interface ServeMeta {
-  samples: number;
-  dropped: number;
-  estimated_samples: number;
-  route: 'cache' | 'upstream';
-  cache: CacheStatus;
-  chunks: number;
-  upstream_requests: number;
-}
-
-export interface Served {
-  series: ColumnSeries[];
-  meta: ServeMeta;
-  /** Server-Timing entries (name → ms). */
-  timings: Record<string, number>;
-}
+export type { CacheStatus, Served, ServeMeta } from './served.ts';
 
 /** What a fetched range yields: its chunks' series by chunk start, and what it cost. */
 interface RangeFetch {
@@ -73,26 +56,6 @@ function gaps(missing: readonly boolean[]): number[][] {
   });
   if (current.length) ranges.push(current);
   return ranges;
-}
-
-/** Series of the chunks in time order, concatenated per point, in the order the request asked. */
-function assemble(
-  points: readonly string[],
-  asked: readonly string[],
-  chunks: readonly (readonly ChunkSeries[])[],
-) {
-  const byPoint = new Map<string, { t: number[]; v: number[] }>(points.map((p) => [p, { t: [], v: [] }]));
-  for (const chunk of chunks) {
-    for (const s of chunk) {
-      const target = byPoint.get(s.point);
-      if (!target) continue;
-      for (let i = 0; i < s.t.length; i++) {
-        target.t.push(s.t[i] as number);
-        target.v.push(s.v[i] as number);
-      }
-    }
-  }
-  return asked.map((point) => ({ point, ...(byPoint.get(point) ?? { t: [], v: [] }) }));
 }
 
 /** Creates the serving step of the read path. */
@@ -195,7 +158,7 @@ export function createServe(options: ServeOptions) {
     const afterUpstream = clock.now();
 
     // 3. Assemble in the order asked: chunks are in time order and each lies inside its day.
-    const raw = assemble(
+    const raw = assembleSeries(
       a.points,
       request.points,
       found.map((f) => f ?? []),
