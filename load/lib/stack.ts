@@ -34,6 +34,8 @@ export interface Stack {
   apiUrl: string;
   aceUrl: string;
   logFile: string;
+  /** The stack's process group leader (its process tree is the whole stack). */
+  pid: number | undefined;
   /** How many times wrangler dev has reloaded the Worker since the start (see RELOAD_LINE). */
   reloads(): number;
   stop(): Promise<void>;
@@ -157,6 +159,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     aceUrl: `http://127.0.0.1:${acePort}`,
     logFile,
+    pid,
     reloads() {
       try {
         return readFileSync(logFile, 'utf8').split(RELOAD_LINE).length - 1;
