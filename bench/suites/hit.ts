@@ -82,7 +82,11 @@ export async function runHit(
   const repeat = (fn: () => unknown) => () => {
     for (let i = 0; i < REPEAT; i++) fn();
   };
-  const ratio = pairedRatio(repeat(() => answer(read)), repeat(() => JSON.stringify(body)), 21);
+  const ratio = pairedRatio(
+    repeat(() => answer(read)),
+    repeat(() => JSON.stringify(body)),
+    21,
+  );
   const metrics: Metric[] = [
     { id: 'hit.cached_4x3d.answer_over_json_stringify', value: ratio.ratio, unit: '×', kind: 'ratio' },
     { id: 'hit.cached_4x3d.answer_bytes', value: answer(read).byteLength, unit: 'B', kind: 'bytes' },
