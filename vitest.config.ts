@@ -39,6 +39,13 @@ export default defineConfig({
             main: './src/index.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
+              // Spec requests carry no client address, so they share one budget of unproven tokens:
+              // the suite's own limit is out of the way, and SPEC_VERIFY_LIMITER has the real one
+              // for the specs of that budget (spec/robustness/amplification.spec.ts).
+              ratelimits: {
+                VERIFY_RATE_LIMITER: { namespace_id: '9003', simple: { limit: 1_000_000, period: 60 } },
+                SPEC_VERIFY_LIMITER: { namespace_id: '9004', simple: { limit: 20, period: 60 } },
+              },
               // Test-only bindings: the migrations for the setup file, and fixed secrets.
               bindings: {
                 TEST_MIGRATIONS: migrations,

@@ -35,6 +35,9 @@ const configSchema = z.object({
   AGG_RETENTION_DAYS: int(90),
   RATE_LIMIT_PERIOD_S: ratePeriod(60),
   JOB_RATE_LIMIT_PERIOD_S: ratePeriod(60),
+  VERIFY_RATE_LIMIT_PERIOD_S: ratePeriod(60),
+  VERIFY_MAX_IN_FLIGHT: int(16),
+  ACCESS_REFUSAL_TTL_S: int(60),
   QUEUE_SIGNING_KEY: z.string().min(16, 'QUEUE_SIGNING_KEY must be at least 16 characters'),
   ADMIN_TOKEN: z.string().min(8, 'ADMIN_TOKEN must be at least 8 characters'),
   ACE_SERVICE_TOKEN: z.string().min(1).optional(),
@@ -74,6 +77,12 @@ export interface Config {
   rateLimitPeriodS: number;
   /** The JOB_RATE_LIMITER binding's period. */
   jobRateLimitPeriodS: number;
+  /** The VERIFY_RATE_LIMITER binding's period: Retry-After of an address over its budget of new tokens. */
+  verifyRateLimitPeriodS: number;
+  /** Most ACE verifications of unproven tokens in flight in one isolate. */
+  verifyMaxInFlight: number;
+  /** How long ACE's refusal of a token is answered without asking ACE again. */
+  accessRefusalTtlMs: number;
   queueSigningKey: string;
   adminToken: string;
   /** Optional ACE token of a service account, used only by the cache-warming cron. */
@@ -114,6 +123,9 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     aggRetentionDays: v.AGG_RETENTION_DAYS,
     rateLimitPeriodS: v.RATE_LIMIT_PERIOD_S,
     jobRateLimitPeriodS: v.JOB_RATE_LIMIT_PERIOD_S,
+    verifyRateLimitPeriodS: v.VERIFY_RATE_LIMIT_PERIOD_S,
+    verifyMaxInFlight: v.VERIFY_MAX_IN_FLIGHT,
+    accessRefusalTtlMs: v.ACCESS_REFUSAL_TTL_S * 1000,
     queueSigningKey: v.QUEUE_SIGNING_KEY,
     adminToken: v.ADMIN_TOKEN,
     aceServiceToken: v.ACE_SERVICE_TOKEN,

@@ -5,6 +5,7 @@
 import type { AceUpstream } from './ace/resilience.ts';
 import { type ChunkMemory, createChunkMemory } from './cache/chunk-memory.ts';
 import { createProofMemory, type ProofMemory } from './cache/site-access.ts';
+import { createRefusalMemory, type InFlight, type RefusalMemory } from './cache/verification.ts';
 import type { Config } from './config.ts';
 import { createLedger, type Ledger } from './obs/bookkeeping.ts';
 import type { createAceReachabilityProbe } from './obs/health.ts';
@@ -21,8 +22,6 @@ export interface IsolateState {
   aceUpstreams: Map<string, AceUpstream>;
   /** The reachability probe /health uses, and the base URL it was built for. */
   aceProbe?: { base: string; probe: ReturnType<typeof createAceReachabilityProbe> };
-  /** Catalogue listings per (principal, site): the points route. */
-  catalogueCache: CatalogueCache;
   /** Catalogue listings per site, for callers whose access was proven (the read path). */
   siteCatalogueCache: CatalogueCache;
   /** Range fetches of the read path, shared by concurrent identical requests. */
@@ -33,6 +32,9 @@ export interface IsolateState {
   config?: { source: unknown; config: Config };
   /** Access proofs ACE gave or D1 held, for the rest of their validity. */
   proofs: ProofMemory;
+  /** ACE's recent refusals of tokens, and the verifications of unproven tokens in flight. */
+  refusals: RefusalMemory;
+  verificationsInFlight: InFlight;
   /** Decoded immutable chunks and encoded answers, made on first use with the configured budget. */
   memory?: { maxBytes: number; chunks: ChunkMemory; answers: AnswerMemory };
   /** Hot-path writes waiting for the next batch. */
@@ -42,11 +44,12 @@ export interface IsolateState {
 function createIsolateState(): IsolateState {
   return {
     aceUpstreams: new Map(),
-    catalogueCache: createCatalogueCache(),
     siteCatalogueCache: createCatalogueCache({ ttlMs: 300_000, maxEntries: 256 }),
     rangeFlights: createRangeFlights(),
     thresholds: new Map(),
     proofs: createProofMemory({ maxEntries: PROOF_MEMORY_ENTRIES }),
+    refusals: createRefusalMemory(),
+    verificationsInFlight: { count: 0 },
     ledger: createLedger(),
   };
 }

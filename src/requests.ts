@@ -7,6 +7,11 @@ import type { Interval } from './timeseries/intervals.ts';
 export interface Caller {
   principal: string;
   token: string;
+  /**
+   * The client's address (CF-Connecting-IP) when a client asks: the key of the budget for tokens
+   * the Worker has no proof for. Absent for the Worker's own callers (crons, jobs).
+   */
+  address?: string | undefined;
 }
 
 /** One read of a site's series: points over [startMs, endMs), raw or downsampled. */

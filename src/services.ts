@@ -13,6 +13,7 @@ import { type CacheEviction, createCacheEviction } from './cache/eviction.ts';
 import { type CachePurge, createCachePurge } from './cache/purge.ts';
 import { createResultCache, type ResultCache, touchStatements } from './cache/result-cache.ts';
 import { createSiteAccess } from './cache/site-access.ts';
+import { createVerificationBudget } from './cache/verification.ts';
 import {
   type CacheWarming,
   createCacheWarming,
@@ -269,14 +270,6 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
     periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
   });
-  // The read path and aggregates prove access before they read the catalogue, so one listing per
-  // site serves all their callers.
-  const siteCatalogue = createPointsCatalogue({
-    ace,
-    clock,
-    cache: state.siteCatalogueCache,
-    sharedPerSite: true,
-  });
   const access = createSiteAccess({
     db,
     clock,
@@ -284,7 +277,19 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     verify: (token, site) => ace.getSite(site, token),
     memory: state.proofs,
     defer,
+    refusals: state.refusals,
+    refusalTtlMs: config.accessRefusalTtlMs,
+    budget: createVerificationBudget({
+      limiter: env.VERIFY_RATE_LIMITER,
+      periodS: config.verifyRateLimitPeriodS,
+      maxInFlight: config.verifyMaxInFlight,
+      inFlight: state.verificationsInFlight,
+      log,
+    }),
   });
+  // Every reader proves its access before it reads the catalogue, so one listing per site serves
+  // all of them, and a new caller never costs a listing while the site's is fresh.
+  const siteCatalogue = createPointsCatalogue({ ace, clock, cache: state.siteCatalogueCache, access });
   const directThreshold = thresholdFor(config);
   const timeseries = createTimeseriesService({
     ace,
@@ -325,7 +330,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     ids,
     log,
     ace,
-    points: createPointsCatalogue({ ace, clock, cache: state.catalogueCache }),
+    points: siteCatalogue,
     db,
     cache,
     tiers,

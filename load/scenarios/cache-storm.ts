@@ -53,7 +53,8 @@ export const cacheStorm: Scenario = {
     dashboards: {
       http_req_failed: 'rate==0',
       http_reqs: [`count==${AMOUNT}`, 'rate>=4'],
-      http_req_duration: ['p(95)<250000', 'p(99)<280000'],
+      // 2× the worst of 5 runs after the hit-path work (6.8 s p95 / 6.9 s p99): docs/PERFORMANCE.md.
+      http_req_duration: ['p(95)<14000', 'p(99)<14000'],
     },
     [ALL_STREAMS]: { errors: 'count==0', timeouts: 'count==0' },
   },

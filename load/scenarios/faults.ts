@@ -58,13 +58,15 @@ const PHASES: { name: string; fault: MockFaults; uncachedAllowed: number[] }[] =
   },
 ];
 
+// Latency limits: 2× the worst of 5 runs after the hit-path work (cached 4.2 s, uncached 6.1 s,
+// recovered 1.9 s p95): docs/PERFORMANCE.md ("faults").
 const cachedLimits = {
   http_req_failed: 'rate==0',
   http_reqs: `count==${AMOUNT}`,
-  http_req_duration: ['p(95)<45000', 'p(99)<60000'],
+  http_req_duration: ['p(95)<8500', 'p(99)<8500'],
 };
 /** Uncached reads fail by design here; what matters is that every one answers, and soon. */
-const uncachedLimits = { http_reqs: `count==${AMOUNT}`, http_req_duration: ['p(95)<80000', 'p(99)<100000'] };
+const uncachedLimits = { http_reqs: `count==${AMOUNT}`, http_req_duration: ['p(95)<12500', 'p(99)<12500'] };
 
 export const faults: Scenario = {
   name: 'faults',
@@ -77,7 +79,7 @@ export const faults: Scenario = {
         [`${p.name}-uncached`, uncachedLimits],
       ]),
     ),
-    recovered: { http_req_failed: 'rate==0', http_req_duration: ['p(95)<20000'] },
+    recovered: { http_req_failed: 'rate==0', http_req_duration: ['p(95)<4000'] },
     [ALL_STREAMS]: { errors: 'count==0', timeouts: 'count==0' },
   },
 

@@ -11,6 +11,7 @@ import {
   type ProofMemory,
   type VerifySiteAccess,
 } from '../../src/cache/site-access.ts';
+import { createRefusalMemory } from '../../src/cache/verification.ts';
 import type { Clock } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { type AppError, err, ok } from '../../src/errors.ts';
@@ -31,7 +32,7 @@ const verify: VerifySiteAccess = async (token, site) => {
   return err({ kind: kinds[res.status] ?? 'upstream_error', message: `ACE said ${res.status}` } as AppError);
 };
 
-/** A gate as one isolate has it: its own proof memory; proof records written at once. */
+/** A gate as one isolate has it: its own proof memory and refusals; proof records deferred. */
 function isolate(options: { verify?: VerifySiteAccess; memory?: ProofMemory } = {}) {
   const deferred: Promise<unknown>[] = [];
   const gate = createSiteAccess({
@@ -41,11 +42,16 @@ function isolate(options: { verify?: VerifySiteAccess; memory?: ProofMemory } = 
     verify: options.verify ?? verify,
     memory: options.memory ?? createProofMemory({ maxEntries: 100 }),
     defer: (work) => deferred.push(work),
+    refusals: createRefusalMemory(),
+    refusalTtlMs: 60_000,
+    budget: unlimited,
   });
   return { gate, settle: () => Promise.all(deferred) };
 }
 
 const caller = (principal: string, token: string) => ({ principal, token });
+/** Verifications are budgeted elsewhere (spec/cache/verification.spec.ts); here every one is admitted. */
+const unlimited = { admit: async () => ok(() => {}) };
 const siteCalls = () => aceMock.stats().requests.site ?? 0;
 
 beforeEach(async () => {
@@ -180,6 +186,9 @@ describe('site access', () => {
       verify,
       memory: createProofMemory({ maxEntries: 10 }),
       defer: () => {},
+      refusals: createRefusalMemory(),
+      refusalTtlMs: 60_000,
+      budget: unlimited,
     });
     expect(await gate.ensure(caller('p-h', 'token-h'), 'demo-small')).toEqual({
       ok: true,

@@ -152,9 +152,13 @@ describe('who may read a hit', () => {
     const expired = await send(path, token, { clock: { now: () => later } });
     expect(expired.res.status).toBe(403);
     aceMock.clearFaults();
-    // The refusal withdrew the proof everywhere: even at the old time, ACE is asked again.
+    // The refusal withdrew the proof everywhere, and is remembered: within ACCESS_REFUSAL_TTL_S
+    // (even at the old time) the token is refused without asking ACE; after it, ACE decides again.
     aceMock.resetStats();
-    expect((await send(path, token)).res.status).toBe(200);
+    expect((await send(path, token)).res.status).toBe(403);
+    expect(aceMock.stats().requests.site ?? 0).toBe(0);
+    const afterRefusal = { now: () => later + 61_000 };
+    expect((await send(path, token, { clock: afterRefusal })).res.status).toBe(200);
     expect(aceMock.stats().requests.site).toBe(1);
   });
 

@@ -1,6 +1,7 @@
 // Specifies src/points/catalogue.ts: keyset paging that visits every point exactly once, search
 // over name and display name, malformed cursors refused, the listing built from ACE (msw) with
-// missing fields tolerated (review 37), and the per-isolate cache keyed by principal and site.
+// missing fields tolerated (review 37), and one listing per site in the isolate, paged only to
+// callers whose access is proven.
 import fc from 'fast-check';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -20,6 +21,7 @@ import {
   toPointItem,
 } from '../../src/points/catalogue.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceMock, aceServer } from '../support/ace.ts';
+import { siteAccessFor } from '../support/builders.ts';
 
 const described = (site: string): PointItem[] =>
   (CATALOGUE.get(site)?.points ?? []).flatMap((p) => {
@@ -149,7 +151,11 @@ function catalogueOver(ttlMs = 60_000) {
     maxBytes: 64 * 1024 ** 2,
     retries: 0,
   });
-  return { clock, catalogue: createPointsCatalogue({ ace, clock, cache: createCatalogueCache({ ttlMs }) }) };
+  const access = siteAccessFor({ clock, verify: (token, site) => ace.getSite(site, token) });
+  return {
+    clock,
+    catalogue: createPointsCatalogue({ ace, clock, cache: createCatalogueCache({ ttlMs }), access }),
+  };
 }
 
 const alice = { token: ACE_TEST_TOKEN, principal: 'a'.repeat(64) };
@@ -162,11 +168,14 @@ describe('createPointsCatalogue', () => {
     expect(r).toEqual({ ok: true, value: LARGE });
   });
 
-  it('serves a principal’s repeat listing from the cache until the TTL passes', async () => {
+  it('serves the site’s listing from the cache to every proven caller until the TTL passes', async () => {
     const { catalogue, clock } = catalogueOver(60_000);
     await catalogue.page('demo-small', alice, { limit: 10 });
     await catalogue.page('demo-small', alice, { limit: 10 });
+    await catalogue.page('demo-small', bob, { limit: 10 });
     expect(aceMock.stats().requests.configured_points).toBe(1);
+    // Each caller proved its own access once; neither caused a second listing.
+    expect(aceMock.stats().requests.site).toBe(2);
     clock.advance(60_000);
     await catalogue.page('demo-small', alice, { limit: 10 });
     expect(aceMock.stats().requests.configured_points).toBe(2);
@@ -189,20 +198,27 @@ describe('createPointsCatalogue', () => {
     expect(late.ok).toBe(false);
   });
 
-  it('never serves one principal’s listing to another, nor one site’s for another', async () => {
+  it('pages a cached listing only to callers ACE accepts, and never one site’s for another', async () => {
     const { catalogue } = catalogueOver();
-    await catalogue.list('demo-small', alice);
+    await catalogue.page('demo-small', alice, { limit: 5 });
     expect(
-      await catalogue.list('demo-small', { token: 'forbidden-x', principal: 'c'.repeat(64) }),
+      await catalogue.page('demo-small', { token: 'forbidden-x', principal: 'c'.repeat(64) }, { limit: 5 }),
     ).toMatchObject({
       ok: false,
       error: { kind: 'forbidden' },
     });
-    await catalogue.list('demo-small', bob);
-    await catalogue.list('demo-large', alice);
-    // demo-large lists in pages of 1000 (the client's per_page).
+    expect(
+      await catalogue.page('demo-small', { token: 'invalid-x', principal: 'd'.repeat(64) }, { limit: 5 }),
+    ).toMatchObject({
+      ok: false,
+      error: { kind: 'unauthorized' },
+    });
+    await catalogue.page('demo-small', bob, { limit: 5 });
+    const large = await catalogue.page('demo-large', alice, { limit: 5 });
+    expect(large.ok && large.value.items[0]?.name).toBe(LARGE[0]?.name);
+    // demo-large lists in pages of 1000 (the client's per_page); demo-small once, for everyone.
     const largePages = Math.ceil((CATALOGUE.get('demo-large')?.points.length ?? 0) / 1000);
-    expect(aceMock.stats().requests.configured_points).toBe(1 + 1 + 1 + largePages);
+    expect(aceMock.stats().requests.configured_points).toBe(1 + largePages);
   });
 
   it('does not cache failures', async () => {
@@ -226,6 +242,9 @@ describe('createPointsCatalogue', () => {
 
   it('tolerates points with missing or mistyped fields, skipping only nameless ones', async () => {
     aceServer.use(
+      // The site exists for this token (the catalogue is paged only to proven callers)…
+      http.get(`${ACE_TEST_BASE}/sites/odd`, () => HttpResponse.json({ name: 'odd' })),
+      // …and lists oddly shaped points.
       http.get(`${ACE_TEST_BASE}/sites/odd/configured_points`, () =>
         HttpResponse.json({
           page: 1,
@@ -288,21 +307,21 @@ describe('createCatalogueCache', () => {
   it('keeps at most maxEntries listings, evicting the oldest', () => {
     const cache = createCatalogueCache({ maxEntries: 2, ttlMs: 1_000 });
     const one = LARGE.slice(0, 1);
-    cache.set('p', 's1', one, 0);
-    cache.set('p', 's2', one, 0);
-    cache.set('p', 's3', one, 0);
-    expect(cache.get('p', 's1', 0)).toBeUndefined();
-    expect(cache.get('p', 's2', 0)).toBe(one);
-    expect(cache.get('p', 's3', 999)).toBe(one);
-    expect(cache.get('p', 's3', 1_000)).toBeUndefined();
+    cache.set('s1', one, 0);
+    cache.set('s2', one, 0);
+    cache.set('s3', one, 0);
+    expect(cache.get('s1', 0)).toBeUndefined();
+    expect(cache.get('s2', 0)).toBe(one);
+    expect(cache.get('s3', 999)).toBe(one);
+    expect(cache.get('s3', 1_000)).toBeUndefined();
   });
 
   it('keeps an expired listing for the stale window only', () => {
     const cache = createCatalogueCache({ ttlMs: 1_000, staleMs: 5_000 });
     const one = LARGE.slice(0, 1);
-    cache.set('p', 's', one, 0);
-    expect(cache.get('p', 's', 1_000)).toBeUndefined();
-    expect(cache.getStale('p', 's', 5_999)).toBe(one);
-    expect(cache.getStale('p', 's', 6_000)).toBeUndefined();
+    cache.set('s', one, 0);
+    expect(cache.get('s', 1_000)).toBeUndefined();
+    expect(cache.getStale('s', 5_999)).toBe(one);
+    expect(cache.getStale('s', 6_000)).toBeUndefined();
   });
 });

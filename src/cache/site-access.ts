@@ -1,14 +1,16 @@
 // The shared cache's gate: a principal may receive cached data for a site only if ACE accepted
 // that principal's token for that site within the last few minutes. The proof is remembered in
 // the isolate (a bounded LRU, never past the proof's own age limit) and stored in D1
-// (site_access) for other isolates; ACE is asked (`GET /sites/{site}`) only when neither has one.
+// (site_access) for other isolates; ACE is asked (`GET /sites/{site}`) only when neither has one,
+// ACE has not refused the token lately, and the unproven caller's budget allows (verification.ts).
 // A refusal withdraws the proof from both at once. Owns the proof, not the ACE call (`verify`).
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { type Statement, stmt } from '../db/sql.ts';
-import { ok, type Result } from '../errors.ts';
+import { err, ok, type Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
 import type { Caller } from '../requests.ts';
+import { isRefusal, type RefusalMemory, type VerificationBudget } from './verification.ts';
 
 /** How long ACE's "yes" is trusted. */
 export const ACCESS_PROOF_MAX_AGE_MS = 5 * 60_000;
@@ -93,6 +95,11 @@ export interface SiteAccessOptions {
   /** Runs writes after the response (ctx.waitUntil): recording a proof is not on the read path. */
   defer: (work: Promise<unknown>) => void;
   maxAgeMs?: number;
+  /** ACE's recent refusals (isolate.ts), and how long one is answered without asking again. */
+  refusals: RefusalMemory;
+  refusalTtlMs: number;
+  /** The budget an unproven caller's verification draws on. */
+  budget: VerificationBudget;
 }
 
 /** Creates the gate. A failed record write never denies access ACE just granted. */
@@ -122,8 +129,18 @@ export function createSiteAccess(options: SiteAccessOptions): SiteAccess {
         memory.set(principal, site, row.verified_at);
         return ok({ verified: 'stored' as const });
       }
-      const answer = await verify(token, site);
+      const refused = options.refusals.recall(principal, site, now);
+      if (refused) return err(refused);
+      const admitted = await options.budget.admit(caller.address);
+      if (!admitted.ok) return admitted;
+      let answer: Result<unknown>;
+      try {
+        answer = await verify(token, site);
+      } finally {
+        admitted.value();
+      }
       if (!answer.ok) {
+        if (isRefusal(answer.error)) options.refusals.remember(principal, site, answer.error, now + options.refusalTtlMs);
         // A refusal withdraws any older proof at once, here and for every isolate.
         memory.delete(principal, site);
         await db.run(

@@ -14,6 +14,8 @@ export interface AppEnv {
     token: string;
     /** Hex SHA-256 of the token: the caller's identity for ownership, rate limits and access proofs. */
     principal: string;
+    /** The client's address (CF-Connecting-IP; `unknown` without it): the budget of unproven tokens. */
+    address: string;
     /** What a data route served (samples, estimate), for the request's analytics data point. */
     served?: ServedSamples;
   };
@@ -27,5 +29,5 @@ export interface ServedSamples {
 
 /** The caller of an authenticated /api request (set by the auth middleware). */
 export function callerOf(c: Context<AppEnv>): Caller {
-  return { principal: c.var.principal, token: c.var.token };
+  return { principal: c.var.principal, token: c.var.token, address: c.var.address };
 }

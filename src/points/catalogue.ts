@@ -1,11 +1,14 @@
 // A site's points catalogue for dashboards: ACE's configured points (every page, via the ACE
-// client) described with display names, cached briefly per isolate under (principal, site) so
-// no caller sees a listing ACE has not shown to its own token; and the pure search and keyset
-// paging behind `GET /api/sites/{site}/points`. Owns no HTTP shape and no upstream policy.
+// client) described with display names, one listing per site kept briefly in the isolate for
+// every caller whose access to the site is proven (site-access.ts: the page route proves it
+// here, the read paths before they list), so a new caller costs no listing while the site's is
+// fresh; and the pure search and keyset paging behind `GET /api/sites/{site}/points`.
 import type { AceClient } from '../ace/client.ts';
 import type { AcePointInfo } from '../ace/parse.ts';
+import type { SiteAccess } from '../cache/site-access.ts';
 import type { Clock } from '../clock.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
+import type { Caller } from '../requests.ts';
 import { describePoint } from './display-name.ts';
 
 /** One point as the API lists it. */
@@ -31,19 +34,13 @@ export interface PointsPage {
   next_cursor: string | null;
 }
 
-/** Who asks: the token goes to ACE, the principal keys the cache. */
-export interface PointsCaller {
-  token: string;
-  principal: string;
-}
-
-/** The isolate's cache of described catalogues. */
+/** The isolate's cache of described catalogues, one per site. */
 export interface CatalogueCache {
   /** A fresh listing (younger than ttlMs). */
-  get(principal: string, site: string, now: number): readonly PointItem[] | undefined;
+  get(site: string, now: number): readonly PointItem[] | undefined;
   /** A listing younger than ttlMs + staleMs: only for when ACE cannot be asked (stale-if-error). */
-  getStale(principal: string, site: string, now: number): readonly PointItem[] | undefined;
-  set(principal: string, site: string, items: readonly PointItem[], now: number): void;
+  getStale(site: string, now: number): readonly PointItem[] | undefined;
+  set(site: string, items: readonly PointItem[], now: number): void;
 }
 
 export interface CatalogueCacheOptions {
@@ -60,22 +57,20 @@ export interface CatalogueCacheOptions {
 
 /** The catalogue service. */
 export interface PointsCatalogue {
-  /** Every point of the site, described, in ACE's order. */
-  list(site: string, caller: PointsCaller): Promise<Result<readonly PointItem[]>>;
-  /** One page of the (searched) listing. */
-  page(site: string, caller: PointsCaller, query: PointsQuery): Promise<Result<PointsPage>>;
+  /**
+   * Every point of the site, described, in ACE's order. The caller's access must be proven
+   * already (the read paths' assessment does it): the listing is the site's, shared.
+   */
+  list(site: string, caller: Caller): Promise<Result<readonly PointItem[]>>;
+  /** One page of the (searched) listing, once the caller's access to the site is proven. */
+  page(site: string, caller: Caller, query: PointsQuery): Promise<Result<PointsPage>>;
 }
 
 export interface PointsCatalogueOptions {
   ace: Pick<AceClient, 'listConfiguredPoints'>;
   clock: Clock;
   cache: CatalogueCache;
-  /**
-   * Share one listing per site among callers. Only for callers whose access to the site was
-   * proven first (the read path's site-access check): then a site's catalogue costs one ACE
-   * call per TTL for all of them, not one per caller (measured under load: docs/PERFORMANCE.md).
-   */
-  sharedPerSite?: boolean;
+  access: Pick<SiteAccess, 'ensure'>;
 }
 
 /** ACE failures that say nothing about the caller or the site: a stale listing may answer them. */
@@ -86,25 +81,20 @@ const TRANSIENT: ReadonlySet<string> = new Set([
   'rate_limited',
 ]);
 
-/** The cache key of listings shared by every caller with proven access. */
-const SHARED = '*';
-
 /** Creates a bounded per-isolate cache (entries expire after ttlMs; the oldest are evicted first). */
 export function createCatalogueCache(options: CatalogueCacheOptions = {}): CatalogueCache {
   const ttlMs = options.ttlMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 64;
   const staleMs = options.staleMs ?? 3_600_000;
   const entries = new Map<string, { at: number; items: readonly PointItem[] }>();
-  // The principal is a fixed-length hex hash, so this key cannot collide across (principal, site).
-  const keyOf = (principal: string, site: string) => `${principal}\n${site}`;
   return {
-    get(principal, site, now) {
-      const hit = entries.get(keyOf(principal, site));
+    get(site, now) {
+      const hit = entries.get(site);
       if (!hit || now - hit.at >= ttlMs || now < hit.at) return undefined;
       return hit.items;
     },
-    getStale(principal, site, now) {
-      const key = keyOf(principal, site);
+    getStale(site, now) {
+      const key = site;
       const hit = entries.get(key);
       if (!hit) return undefined;
       if (now - hit.at >= ttlMs + staleMs || now < hit.at) {
@@ -113,8 +103,8 @@ export function createCatalogueCache(options: CatalogueCacheOptions = {}): Catal
       }
       return hit.items;
     },
-    set(principal, site, items, now) {
-      const key = keyOf(principal, site);
+    set(site, items, now) {
+      const key = site;
       entries.delete(key);
       entries.set(key, { at: now, items });
       while (entries.size > maxEntries) {
@@ -224,18 +214,17 @@ export function pagePoints(items: readonly PointItem[], query: PointsQuery): Res
 /** Creates the catalogue over the ACE client and the isolate's cache. */
 export function createPointsCatalogue(options: PointsCatalogueOptions): PointsCatalogue {
   const { ace, clock, cache } = options;
-  async function list(site: string, caller: PointsCaller): Promise<Result<readonly PointItem[]>> {
-    const owner = options.sharedPerSite ? SHARED : caller.principal;
-    const cached = cache.get(owner, site, clock.now());
+  async function list(site: string, caller: Caller): Promise<Result<readonly PointItem[]>> {
+    const cached = cache.get(site, clock.now());
     if (cached) return ok(cached);
     const listed = await ace.listConfiguredPoints(site, caller.token);
     if (!listed.ok) {
       // ACE failing (not refusing) should not fail what the cache can answer: serve the last listing.
-      const stale = TRANSIENT.has(listed.error.kind) ? cache.getStale(owner, site, clock.now()) : undefined;
+      const stale = TRANSIENT.has(listed.error.kind) ? cache.getStale(site, clock.now()) : undefined;
       return stale ? ok(stale) : listed;
     }
     const items = listed.value.value.points.map(toPointItem);
-    cache.set(owner, site, items, clock.now());
+    cache.set(site, items, clock.now());
     return ok(items);
   }
   return {
@@ -243,6 +232,8 @@ export function createPointsCatalogue(options: PointsCatalogueOptions): PointsCa
     async page(site, caller, query) {
       // A malformed cursor is the caller's mistake: answer it before asking ACE anything.
       if (query.cursor !== undefined && !decodePointsCursor(query.cursor)) return err(badCursor);
+      const allowed = await options.access.ensure(caller, site);
+      if (!allowed.ok) return allowed;
       const all = await list(site, caller);
       return all.ok ? pagePoints(all.value, query) : all;
     },

@@ -55,6 +55,8 @@ export function callerAuth(): MiddlewareHandler<AppEnv> {
     const principal = await principalOf(token.value);
     c.set('token', token.value);
     c.set('principal', principal);
+    // Cloudflare sets it on every request from a client; without it (local tools) all share one key.
+    c.set('address', c.req.header('cf-connecting-ip')?.trim() || 'unknown');
     c.set('log', c.var.log.with({ principal: principal.slice(0, 16) }));
     await next();
   };
