@@ -58,6 +58,9 @@ export default defineConfig({
                 // Bookkeeping is written right after each response, so specs see it when the
                 // request's waitUntil settles (production batches it every BOOKKEEPING_FLUSH_MS).
                 BOOKKEEPING_FLUSH_MS: '0',
+                // Specs send bursts of new principals at once (coalescing); the cap on verifications
+                // in flight has its own spec (spec/robustness/amplification.spec.ts).
+                VERIFY_MAX_IN_FLIGHT: '1000',
                 // The Cache API outlives a file's storage reset (nothing can list it): specs of the
                 // edge tier turn it on with their own keys (spec/cache/chunk-tiers.spec.ts).
                 CHUNK_EDGE_TTL_S: '0',

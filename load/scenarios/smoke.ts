@@ -74,7 +74,7 @@ export const smoke: Scenario = {
     const aceUrl = target.aceUrl;
     const tokens = callerTokens(target, CALLERS, 'caller');
     const page = await fetchJson(`${target.baseUrl}${ACE_PAGE_PATH}`, {
-      headers: { authorization: `Bearer ${tokens[0]}` },
+      headers: bearer(tokens[0] as string),
     });
     const samples =
       isRecord(page.body) && Array.isArray(page.body.point_samples) ? page.body.point_samples.length : 0;
@@ -91,7 +91,7 @@ export const smoke: Scenario = {
       requests: tokens.map((token) => ({
         method: 'GET' as const,
         path: ACE_PAGE_PATH,
-        headers: { authorization: `Bearer ${token}` },
+        headers: bearer(token),
       })),
     });
 
@@ -103,7 +103,7 @@ export const smoke: Scenario = {
     await warmUp(`${target.baseUrl}/health`, {}, WARM_UP_REQUESTS);
     // Each caller proves its access to the site once (ACE GET /sites) and the chunk is cached.
     for (const token of tokens)
-      await warmUp(`${target.baseUrl}${ACE_PAGE_PATH}`, { headers: { authorization: `Bearer ${token}` } }, 1);
+      await warmUp(`${target.baseUrl}${ACE_PAGE_PATH}`, { headers: bearer(token) }, 1);
     if (aceUrl) await resetMockStats(aceUrl);
 
     log(`  ${streams.length} streams × ${CONNECTIONS_PER_STREAM} connections for ${DURATION_S} s ...`);

@@ -140,7 +140,8 @@ export function createSiteAccess(options: SiteAccessOptions): SiteAccess {
         admitted.value();
       }
       if (!answer.ok) {
-        if (isRefusal(answer.error)) options.refusals.remember(principal, site, answer.error, now + options.refusalTtlMs);
+        if (isRefusal(answer.error))
+          options.refusals.remember(principal, site, answer.error, now + options.refusalTtlMs);
         // A refusal withdraws any older proof at once, here and for every isolate.
         memory.delete(principal, site);
         await db.run(

@@ -6,8 +6,8 @@ import { SELF } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../../fixtures/ace/catalogue.ts';
-import { describePoint } from '../../../src/points/display-name.ts';
 import { resetIsolateState } from '../../../src/isolate.ts';
+import { describePoint } from '../../../src/points/display-name.ts';
 import { aceMock } from '../../support/ace.ts';
 
 interface Item {
@@ -204,7 +204,8 @@ describe('GET /api/sites/{site}/points', () => {
     const token = freshToken();
     await get('/api/sites/demo-small/points?limit=5', token);
     await get('/api/sites/demo-small/points?limit=7', token);
-    for (let i = 0; i < 5; i++) expect((await get('/api/sites/demo-small/points?limit=5', freshToken())).status).toBe(200);
+    for (let i = 0; i < 5; i++)
+      expect((await get('/api/sites/demo-small/points?limit=5', freshToken())).status).toBe(200);
     expect(aceMock.stats().requests.configured_points).toBe(1);
     // Each new caller proved its access (GET /sites) once; the repeat of the first did not.
     expect(aceMock.stats().requests.site).toBe(6);
