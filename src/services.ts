@@ -1,51 +1,44 @@
 // Composition root: the one place that turns bindings (env) and the execution context into
 // services. index.ts calls createServices once per fetch/queue/scheduled invocation and passes
-// the result down; no other module reads env.
-import { type AceClient, createAceClient } from './ace/client.ts';
-import { type AceUpstream, createAceUpstream } from './ace/resilience.ts';
+// the result down; no other module reads env (the builders it assembles are wiring.ts).
+import type { AceClient } from './ace/client.ts';
 import { type AdminStats, createAdminStats } from './admin/stats.ts';
 import { type AggregateRetention, createAggregateRetention } from './aggregates/retention.ts';
 import { type AggregatesService, createAggregatesService } from './aggregates/service.ts';
-import { type AggregateStore, createAggregateStore } from './aggregates/store.ts';
-import { type ChunkTiers, createChunkTiers } from './cache/chunk-tiers.ts';
-import { createEdgeChunkCache } from './cache/edge-cache.ts';
-import { type CacheEviction, createCacheEviction } from './cache/eviction.ts';
+import type { ChunkTiers } from './cache/chunk-tiers.ts';
+import type { CacheEviction } from './cache/eviction.ts';
 import { type CachePurge, createCachePurge } from './cache/purge.ts';
-import { createResultCache, type ResultCache, touchStatements } from './cache/result-cache.ts';
-import { createSiteAccess } from './cache/site-access.ts';
-import { createVerificationBudget } from './cache/verification.ts';
-import {
-  type CacheWarming,
-  createCacheWarming,
-  hotRequestOf,
-  hotRequestStatements,
-} from './cache/warming.ts';
+import type { ResultCache } from './cache/result-cache.ts';
+import { type CacheWarming, createCacheWarming } from './cache/warming.ts';
 import { type ChartStore, createChartStore } from './charts/store.ts';
-import { type Clock, type IdGenerator, randomId, systemClock } from './clock.ts';
-import { type Config, parseConfig } from './config.ts';
-import { createDb, type Db } from './db/d1.ts';
+import { type Clock, type IdGenerator, randomId } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Db } from './db/d1.ts';
 import { createRateLimits, type RateLimits } from './http/middleware/rate-limit.ts';
-import { isolateState, memoryTiersFor, thresholdFor } from './isolate.ts';
-import { createJobConsumer, type JobConsumer } from './jobs/consumer.ts';
+import type { JobConsumer } from './jobs/consumer.ts';
 import { createDeadLetters, type DeadLetters } from './jobs/dead-letters.ts';
 import { createJobMaintenance, type JobMaintenance } from './jobs/maintenance.ts';
 import { createJobResults, type JobResults } from './jobs/results.ts';
-import { createJobStore, type JobStore } from './jobs/store.ts';
-import { createJobSubmitter, type JobSubmitter } from './jobs/submit.ts';
-import { type Analytics, createAnalytics } from './obs/analytics.ts';
-import { type Bookkeeping, createBookkeeping } from './obs/bookkeeping.ts';
-import {
-  aceCheckWithBreaker,
-  createAceReachabilityProbe,
-  createHealthChecker,
-  type HealthChecker,
-} from './obs/health.ts';
-import { createLogger, type Logger, type LogSink } from './obs/log.ts';
-import { countStatements, createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
-import { createPointsCatalogue, type PointsCatalogue } from './points/catalogue.ts';
+import type { JobStore } from './jobs/store.ts';
+import type { JobSubmitter } from './jobs/submit.ts';
+import type { Analytics } from './obs/analytics.ts';
+import type { Bookkeeping } from './obs/bookkeeping.ts';
+import { aceCheckWithBreaker, createHealthChecker, type HealthChecker } from './obs/health.ts';
+import type { Logger, LogSink } from './obs/log.ts';
+import { createRequestCounts, type RequestCounts } from './obs/request-counts.ts';
+import type { PointsCatalogue } from './points/catalogue.ts';
 import type { AdaptiveThreshold } from './timeseries/adaptive-threshold.ts';
-import { createPointStats, type FetchObservation, type PointStats } from './timeseries/point-stats.ts';
-import { createTimeseriesService, type TimeseriesService } from './timeseries/service.ts';
+import type { PointStats } from './timeseries/point-stats.ts';
+import type { TimeseriesService } from './timeseries/service.ts';
+import {
+  aceProbeFor,
+  baseOf,
+  buildAce,
+  buildCache,
+  buildJobs,
+  buildLearning,
+  buildReadPath,
+} from './wiring.ts';
 
 /** Everything a handler may use. */
 export interface Services {
@@ -117,229 +110,51 @@ export interface ServiceOverrides {
   logSink?: LogSink;
 }
 
-function configFor(env: Env): Config {
-  const state = isolateState();
-  if (state.config?.source !== env) state.config = { source: env, config: parseConfig({ ...env }) };
-  return state.config.config;
-}
-
-function aceUpstreamFor(baseUrl: string, clock: Clock, isolated: boolean): AceUpstream {
-  // A spec's own clock gets its own breaker, so injected time never leaks into the shared one.
-  if (isolated) return createAceUpstream({ clock });
-  const upstreams = isolateState().aceUpstreams;
-  let upstream = upstreams.get(baseUrl);
-  if (!upstream) {
-    upstream = createAceUpstream({ clock });
-    upstreams.set(baseUrl, upstream);
-  }
-  return upstream;
-}
-
-/** What every builder below shares: the invocation's configuration, time, logs and bindings. */
-interface Base {
-  env: Env;
-  config: Config;
-  clock: Clock;
-  log: Logger;
-  db: Db;
-  defer: (promise: Promise<unknown>) => void;
-}
-
-/** The runtime's Cache API, where it has one (the chunk cache's data-centre tier). */
-function edgeCache(): Cache | null {
-  return typeof caches === 'undefined' ? null : caches.default;
-}
-
-/** The chunk cache: R2 and its index, the faster tiers, eviction, and the hot path's bookkeeping. */
-function buildCache(base: Base) {
-  const { env, config, clock, log, db, defer } = base;
-  const state = isolateState();
-  const bookkeeping = createBookkeeping({
-    ledger: state.ledger,
-    db,
-    clock,
-    log,
-    flushMs: config.bookkeepingFlushMs,
-    defer,
-    statements: async (work) => [
-      ...touchStatements(work.touches),
-      ...countStatements(work.counts),
-      ...(await hotRequestStatements(work.hot)),
-    ],
-  });
-  const { chunks: memory, answers } = memoryTiersFor(config);
-  const edge = createEdgeChunkCache({ cache: edgeCache(), clock, log, maxTtlMs: config.chunkEdgeTtlMs });
-  const forgetFaster = async (keys: readonly string[]) => {
-    memory.delete(keys);
-    answers.forgetChunks(keys);
-    await edge.delete(keys);
-  };
-  const eviction = createCacheEviction({
-    bucket: env.CACHE,
-    db,
-    clock,
-    log,
-    maxBytes: config.cacheMaxBytes,
-    forgetFaster,
-  });
-  const cache = createResultCache({ bucket: env.CACHE, db, clock, log, eviction, defer });
-  const tiers = createChunkTiers({
-    memory,
-    edge,
-    store: cache,
-    clock,
-    log,
-    memoryTtlMs: config.chunkMemoryTtlMs,
-    touch: (key) => bookkeeping.touch(key),
-    defer,
-  });
-  return { bookkeeping, eviction, cache, tiers, answers };
-}
-
-/** The jobs' store, submitter and consumer. */
-function buildJobs(base: Base, ace: AceClient, ids: IdGenerator, onFetched: (o: FetchObservation) => void) {
-  const { env, config, clock, log, db } = base;
-  const jobStore = createJobStore({ db, clock, ids });
-  const analytics = createAnalytics({ dataset: env.ANALYTICS, log });
-  const jobSubmitter = createJobSubmitter({
-    store: jobStore,
-    queues: { normal: env.JOBS, high: env.JOBS_HIGH },
-    signingKey: config.queueSigningKey,
-    clock,
-    log,
-  });
-  const jobConsumer = createJobConsumer({
-    store: jobStore,
-    ace,
-    bucket: env.CACHE,
-    signingKey: config.queueSigningKey,
-    serviceToken: config.aceServiceToken,
-    clock,
-    log,
-    resultTtlMs: config.resultTtlMs,
-    random: Math.random,
-    onFetched,
-    analytics,
-  });
-  return { jobStore, jobSubmitter, jobConsumer, analytics };
-}
-
 /** Builds the services for one invocation. */
 export function createServices(env: Env, ctx: ExecutionContext, overrides: ServiceOverrides = {}): Services {
-  const config = configFor(env);
-  const clock = overrides.clock ?? systemClock;
+  const base = baseOf(env, ctx, overrides);
+  const { config, clock, log, db, defer } = base;
   const ids = overrides.ids ?? randomId;
-  const outbound = overrides.fetch ?? ((input, init) => fetch(input, init));
-  const log = createLogger({ service: 'vitals-edge' }, overrides.logSink);
-  const db = createDb({ db: env.DB, timeoutMs: config.d1TimeoutMs, clock, log });
-  const defer = (promise: Promise<unknown>) => ctx.waitUntil(promise);
-  const base: Base = { env, config, clock, log, db, defer };
-  const state = isolateState();
-  const ace = createAceClient({
-    baseUrl: config.aceBaseUrl,
-    fetch: outbound,
-    clock,
-    log,
-    upstream: aceUpstreamFor(
-      config.aceBaseUrl,
-      clock,
-      overrides.clock !== undefined || overrides.fetch !== undefined,
-    ),
-    timeoutMs: config.aceTimeoutMs,
-    maxPages: config.aceMaxPages,
-    maxBytes: config.aceMaxBytes,
-    defaultSamplesPerSecond: config.defaultSamplesPerSecond,
-  });
-  const { bookkeeping, eviction, cache, tiers, answers } = buildCache(base);
-  const pointStats = createPointStats({ db, clock });
-  const aggregateStore: AggregateStore = createAggregateStore({ db, clock, log });
-  // Every upstream fetch teaches the estimator (and feeds aggregates) after the response.
-  const onFetched = (observation: FetchObservation) =>
-    defer(
-      Promise.all([
-        pointStats.learn(observation).then((learned) => {
-          if (!learned.ok) log.warn('point_stats.learn_failed', { kind: learned.error.kind });
-        }),
-        aggregateStore.record(observation).then((recorded) => {
-          if (!recorded.ok) log.warn('aggregates.record_failed', { kind: recorded.error.kind });
-        }),
-      ]),
-    );
-  const jobs = buildJobs(base, ace, ids, onFetched);
+  const ace = buildAce(base, overrides);
+  const cacheParts = buildCache(base);
+  const learning = buildLearning(base);
+  const jobs = buildJobs(base, ace, ids, learning.onFetched);
   const rateLimits = createRateLimits({
     limiters: { api: env.RATE_LIMITER, jobs: env.JOB_RATE_LIMITER },
     periodSeconds: { api: config.rateLimitPeriodS, jobs: config.jobRateLimitPeriodS },
   });
-  const access = createSiteAccess({
-    db,
-    clock,
-    log,
-    verify: (token, site) => ace.getSite(site, token),
-    memory: state.proofs,
-    defer,
-    refusals: state.refusals,
-    refusalTtlMs: config.accessRefusalTtlMs,
-    budget: createVerificationBudget({
-      limiter: env.VERIFY_RATE_LIMITER,
-      periodS: config.verifyRateLimitPeriodS,
-      maxInFlight: config.verifyMaxInFlight,
-      inFlight: state.verificationsInFlight,
-      log,
-    }),
-  });
-  // Every reader proves its access before it reads the catalogue, so one listing per site serves
-  // all of them, and a new caller never costs a listing while the site's is fresh.
-  const siteCatalogue = createPointsCatalogue({ ace, clock, cache: state.siteCatalogueCache, access });
-  const directThreshold = thresholdFor(config);
-  const timeseries = createTimeseriesService({
+  const read = buildReadPath(base, {
     ace,
-    tiers,
-    access,
-    catalogue: siteCatalogue,
-    // The hot path's one lookup may be answered by a read replica (docs/OPERATIONS.md).
-    db: config.d1ReadReplicas
-      ? createDb({ db: env.DB.withSession('first-unconstrained'), timeoutMs: config.d1TimeoutMs, clock, log })
-      : db,
-    clock,
-    log,
-    ttl: { historyTtlMs: config.cacheHistoryTtlMs, recentTtlMs: config.cacheRecentTtlMs },
-    flights: state.rangeFlights,
-    defaultSamplesPerSecond: config.defaultSamplesPerSecond,
-    onFetched,
-    threshold: directThreshold,
-    jobMaxSamples: config.jobMaxSamples,
-    jobs: { admit: (principal) => rateLimits.admit('jobs', principal, log), submitter: jobs.jobSubmitter },
-    onServed: (request) => bookkeeping.hotRequest(hotRequestOf(request)),
-    answers,
-    answerTtlMs: config.chunkMemoryTtlMs,
-    touch: (key) => bookkeeping.touch(key),
+    cache: cacheParts,
+    onFetched: learning.onFetched,
+    jobs,
+    rateLimits,
   });
-  const warming = createCacheWarming({
-    db,
-    bookkeeping,
-    timeseries,
-    clock,
-    log,
-    serviceToken: config.aceServiceToken,
-  });
+  const { bookkeeping, eviction, cache } = cacheParts;
   const requestCounts = createRequestCounts({ db, clock });
-
   return {
     config,
     clock,
     ids,
     log,
     ace,
-    points: siteCatalogue,
+    points: read.catalogue,
     db,
     cache,
-    tiers,
+    tiers: cacheParts.tiers,
     bookkeeping,
-    timeseries,
-    pointStats,
-    directThreshold,
+    timeseries: read.timeseries,
+    pointStats: learning.pointStats,
+    directThreshold: read.directThreshold,
     eviction,
-    warming,
+    warming: createCacheWarming({
+      db,
+      bookkeeping,
+      timeseries: read.timeseries,
+      clock,
+      log,
+      serviceToken: config.aceServiceToken,
+    }),
     ...jobs,
     jobResults: createJobResults({ store: jobs.jobStore, bucket: env.CACHE, clock, log }),
     jobMaintenance: createJobMaintenance({
@@ -361,7 +176,7 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       // The answering isolate's adaptive threshold (review 31).
       routing: () => ({
         directMaxSamples: config.directMaxSamples,
-        effectiveDirectMaxSamples: directThreshold.current(),
+        effectiveDirectMaxSamples: read.directThreshold.current(),
       }),
     }),
     deadLetters: createDeadLetters({ db, replayJob: (jobId) => jobs.jobSubmitter.replay(jobId) }),
@@ -370,13 +185,15 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       db: env.DB,
       bucket: env.CACHE,
       queue: env.JOBS,
-      aceProbe: aceCheckWithBreaker(aceProbeFor(config, outbound, clock, overrides.fetch !== undefined), () =>
-        ace.breakerState(),
-      ),
+      aceProbe: aceCheckWithBreaker(aceProbeFor(base, overrides), () => ace.breakerState()),
       clock,
     }),
     rateLimits,
-    aggregates: createAggregatesService({ store: aggregateStore, access, catalogue: siteCatalogue }),
+    aggregates: createAggregatesService({
+      store: learning.aggregateStore,
+      access: read.access,
+      catalogue: read.catalogue,
+    }),
     retention: createAggregateRetention({
       db,
       bucket: env.CACHE,
@@ -386,14 +203,4 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
     }),
     defer,
   };
-}
-
-/** The isolate's ACE reachability probe for /health (a spec's own fetch gets its own). */
-function aceProbeFor(config: Config, outbound: typeof fetch, clock: Clock, own: boolean) {
-  const state = isolateState();
-  if (own || state.aceProbe?.base !== config.aceBaseUrl) {
-    const probe = createAceReachabilityProbe({ baseUrl: config.aceBaseUrl, fetch: outbound, clock });
-    state.aceProbe = { base: config.aceBaseUrl, probe };
-  }
-  return state.aceProbe.probe;
 }
