@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRefusalMemory, createVerificationBudget, type Refusal } from '../../src/cache/verification.ts';
 import { createLogger } from '../../src/obs/log.ts';
+import { withinOneWindow } from '../support/rate-window.ts';
 
 const log = createLogger({}, () => {});
 let seq = 0;
@@ -28,6 +29,7 @@ function budget(maxInFlight = 100) {
 
 describe('createVerificationBudget', () => {
   it('admits at most the limiter’s 20 a minute per address, each address its own', async () => {
+    await withinOneWindow(60, 5000);
     const { budget: b } = budget();
     const [a1, a2] = [address(), address()];
     const outcomes: string[] = [];

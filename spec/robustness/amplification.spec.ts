@@ -4,11 +4,12 @@
 // catalogue listing per site; every answer past the budget is 429 in the contract's shape with
 // Retry-After; a repeated refused token costs one call; and a proven caller is unaffected.
 import { env } from 'cloudflare:test';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { resetIsolateState } from '../../src/isolate.ts';
 import { type ErrorJson, harness } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
+import { withinOneWindow } from '../support/rate-window.ts';
 
 const BUDGET = 20;
 const D0 = Date.UTC(2025, 10, 3);
@@ -34,6 +35,9 @@ async function send(path: string, token: string, from: string) {
 const requests = () => aceMock.stats().requests;
 
 describe('made-up tokens from one address', () => {
+  // Each spec spends a whole budget; it must do so inside one of the limiter's minute windows.
+  beforeEach(() => withinOneWindow(60, 5000));
+
   it.each([
     ['the points route', points],
     ['the timeseries route', timeseries],

@@ -10,6 +10,7 @@ import type { AppEnv } from '../../../src/http/context.ts';
 import { createRateLimits, enforceRateLimit, rateLimit } from '../../../src/http/middleware/rate-limit.ts';
 import { prefersRespondAsync } from '../../../src/http/negotiate.ts';
 import { createFaultPlan, type Fault } from '../../support/faults.ts';
+import { withinOneWindow } from '../../support/rate-window.ts';
 import { bearer, type ErrorJson, harness } from '../harness.ts';
 
 /**
@@ -35,15 +36,6 @@ function faultyLimiter(binding: RateLimit, fault: () => Fault | undefined): Rate
       return binding.limit(options);
     },
   };
-}
-
-/**
- * Windows of the local limiter are aligned to the wall clock (one per minute). A burst that
- * straddles a boundary would start a fresh window halfway, so wait out the last seconds.
- */
-async function clearOfWindowEdge(): Promise<void> {
-  const left = 60_000 - (Date.now() % 60_000);
-  if (left < 8_000) await new Promise((r) => setTimeout(r, left + 50));
 }
 
 const unique = () => `rl-${crypto.randomUUID()}`;
@@ -77,7 +69,7 @@ async function expect429(res: Response, retryAfter: string, message?: string): P
 
 describe('the per-caller limit on /api/*', () => {
   it('answers 429 rate_limited with Retry-After once the budget is spent', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({ env: { RATE_LIMITER: tightLimiter(env.RATE_LIMITER, 3) }, mount: mountRoutes });
     const token = unique();
     for (let i = 0; i < 3; i++)
@@ -86,7 +78,7 @@ describe('the per-caller limit on /api/*', () => {
   });
 
   it('limits before routing: an unknown /api path also spends the budget', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({ env: { RATE_LIMITER: tightLimiter(env.RATE_LIMITER, 1) }, mount: mountRoutes });
     const token = unique();
     expect((await h.fetch('/api/nope', { headers: bearer(token) })).status).toBe(404);
@@ -94,7 +86,7 @@ describe('the per-caller limit on /api/*', () => {
   });
 
   it('keeps callers apart: one caller over its limit does not limit another', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({ env: { RATE_LIMITER: tightLimiter(env.RATE_LIMITER, 2) }, mount: mountRoutes });
     const [a, b] = [unique(), unique()];
     for (let i = 0; i < 2; i++) await h.fetch('/api/spec/ping', { headers: bearer(a) });
@@ -105,7 +97,7 @@ describe('the per-caller limit on /api/*', () => {
   });
 
   it('says the configured period in Retry-After (RATE_LIMIT_PERIOD_S)', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({
       env: { RATE_LIMITER: tightLimiter(env.RATE_LIMITER, 1), RATE_LIMIT_PERIOD_S: '10' } as Partial<Env>,
       mount: mountRoutes,
@@ -122,7 +114,7 @@ describe('the per-caller limit on /api/*', () => {
   });
 
   it('lets a real-config caller through (the binding of wrangler.toml, 600 a minute)', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({ mount: mountRoutes });
     const token = unique();
     for (let i = 0; i < 20; i++)
@@ -132,7 +124,7 @@ describe('the per-caller limit on /api/*', () => {
 
 describe('the stricter job-submission limit', () => {
   it('counts only submissions that ask for a job (Prefer: respond-async)', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({
       env: { JOB_RATE_LIMITER: tightLimiter(env.JOB_RATE_LIMITER, 2) },
       mount: mountRoutes,
@@ -151,7 +143,7 @@ describe('the stricter job-submission limit', () => {
   });
 
   it('enforceRateLimit draws on it from a handler that decides late', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({
       env: { JOB_RATE_LIMITER: tightLimiter(env.JOB_RATE_LIMITER, 1) },
       mount: mountRoutes,
@@ -164,7 +156,7 @@ describe('the stricter job-submission limit', () => {
   });
 
   it('is the JOB_RATE_LIMITER binding of wrangler.toml (30 a minute), not the /api one', async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const h = harness({ mount: mountRoutes });
     const token = unique();
     for (let i = 0; i < 30; i++) {
@@ -216,7 +208,7 @@ describe('createRateLimits', () => {
   const limiters = (api: RateLimit, jobs: RateLimit = env.JOB_RATE_LIMITER) => ({ api, jobs });
 
   it("says allowed, then limited with the scope's period", async () => {
-    await clearOfWindowEdge();
+    await withinOneWindow(60, 8_000);
     const limits = createRateLimits({
       limiters: limiters(tightLimiter(env.RATE_LIMITER, 1)),
       periodSeconds: { api: 60, jobs: 10 },
