@@ -5,7 +5,13 @@
 // every read is counted for the LRU. Each spec has its own named Cache API cache.
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { CHUNK_ENCODING, type ChunkSeries, encodeChunk } from '../../src/cache/chunk-codec.ts';
+import {
+  CHUNK_ENCODING,
+  CHUNK_ENCODING_V1,
+  type ChunkSeries,
+  encodeChunk,
+} from '../../src/cache/chunk-codec.ts';
+import { packChunk } from '../../src/cache/chunk-codec-v2.ts';
 import { createChunkMemory } from '../../src/cache/chunk-memory.ts';
 import { type ChunkRef, createChunkTiers } from '../../src/cache/chunk-tiers.ts';
 import { createEdgeChunkCache, edgeUrlOf } from '../../src/cache/edge-cache.ts';
@@ -66,6 +72,7 @@ const ref = (immutable = true): ChunkRef => ({
   key: `tiers/${crypto.randomUUID()}`,
   immutable,
   site: 'demo-small',
+  points: series.map((s) => s.point),
 });
 
 async function tierOf(t: Awaited<ReturnType<typeof tiersWith>>, r: ChunkRef) {
@@ -92,6 +99,20 @@ describe('reading through the tiers', () => {
     expect(await tierOf(c, r)).toEqual({ tier: 'memory', series });
     expect(await c.edge.get(r.key)).not.toBeNull();
     expect(c.touched).toEqual([r.key, r.key]);
+  });
+
+  it('reads a chunk R2 holds in the version-1 encoding (written before codec v2): a deploy breaks no read', async () => {
+    const t = await tiersWith();
+    const r = ref();
+    const legacy = { ...meta(), encoding: CHUNK_ENCODING_V1 };
+    expect((await t.store.put(r.key, encodeChunk(series), legacy, HOUR)).ok).toBe(true);
+    expect(await tierOf(t, r)).toEqual({ tier: 'r2', series });
+    // The faster tiers keep it in whatever encoding it came in; they read it back as well.
+    const b = await tiersWith({ cache: t.cache });
+    expect(await tierOf(b, r)).toEqual({ tier: 'edge', series });
+    // Read for other points (a key collision, a bug), it is a miss, never someone else's data.
+    const c = await tiersWith();
+    expect(await tierOf(c, { ...r, points: ['a', 'c'] })).toBeNull();
   });
 
   it('keeps a chunk of a day that is not over out of the faster tiers: R2 only, for its short TTL', async () => {
@@ -183,7 +204,7 @@ describe('a failing or lying tier is a miss', () => {
         edgeUrlOf(r.key),
         new Response(body, { headers: { 'cache-control': 'max-age=600', ...headers } }),
       );
-    const good = encodeChunk(series);
+    const good = await packChunk(series);
     const expires = String(now + HOUR);
     const cases: [Uint8Array, Record<string, string>][] = [
       // Undecodable bytes, with headers that match them.

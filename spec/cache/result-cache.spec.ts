@@ -74,6 +74,21 @@ describe('put and get', () => {
     expect(await gunzip(stored)).toEqual(payload);
   });
 
+  it('stores a payload that compresses itself as it is, unlabelled, and reads it back unchanged', async () => {
+    const { cache } = cacheWith();
+    const key = freshKey();
+    // Starts with gzip's magic bytes: a reader guessing by content would try to inflate it.
+    const payload = new Uint8Array([0x1f, 0x8b, ...bytesOf('not gzip at all'.repeat(50))]);
+    await cache.put(key, payload, meta, 60_000, { compress: false });
+    const object = await env.CACHE.get(key);
+    expect(object?.httpMetadata?.contentEncoding).toBeUndefined();
+    expect(new Uint8Array(await (object as R2ObjectBody).arrayBuffer())).toEqual(payload);
+    const got = await cache.get(key);
+    if (!got.ok || !got.value) throw new Error('expected a hit');
+    expect(got.value.payload).toEqual(payload);
+    expect(got.value.meta.rawBytes).toBe(payload.byteLength);
+  });
+
   it('indexes every stored entry in D1; batched touches count hits and move the LRU time forward only', async () => {
     const { cache } = cacheWith();
     const key = freshKey();

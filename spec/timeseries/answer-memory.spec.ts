@@ -22,7 +22,7 @@ function assessment(overrides: Partial<Assessment> = {}, asked = ['b', 'a', 'c']
     request: { site: 's', points: asked, startMs: T0, endMs: T0 + 2 * DAY, interval: 'raw' },
     points: [...asked].sort(),
     chunks,
-    refs: chunks.map((_c, i) => ({ key: `k${i}`, immutable: true, site: 's' })),
+    refs: chunks.map((_c, i) => ({ key: `k${i}`, immutable: true, site: 's', points: [] })),
     cached: [true, true],
     fullyCached: true,
     cachedSamples: 10,
@@ -60,7 +60,7 @@ describe('answerKeyOf', () => {
     expect(answerKeyOf(assessment(), shape)).not.toBeNull();
     expect(answerKeyOf(assessment({ fullyCached: false, cached: [true, false] }), shape)).toBeNull();
     const a = assessment();
-    a.refs[1] = { key: 'k1', immutable: false, site: 's' };
+    a.refs[1] = { key: 'k1', immutable: false, site: 's', points: [] };
     expect(answerKeyOf(a, shape)).toBeNull();
   });
 
@@ -78,8 +78,8 @@ describe('answerKeyOf', () => {
       answerKeyOf(
         assessment({
           refs: [
-            { key: 'k0', immutable: true, site: 's' },
-            { key: 'kX', immutable: true, site: 's' },
+            { key: 'k0', immutable: true, site: 's', points: [] },
+            { key: 'kX', immutable: true, site: 's', points: [] },
           ],
         }),
         shape,

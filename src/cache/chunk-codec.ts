@@ -1,9 +1,31 @@
-// The bytes of one cached chunk: the points in canonical order, each with its timestamps and
-// values as little-endian float64 columns. Exact for every double (epoch ms included), cheap to
-// read back without parsing text, and compressed by the cache's gzip. Pure.
+// The bytes of one cached chunk, version 1 (still read; new chunks are chunk-codec-v2.ts): the
+// points in canonical order, each with its timestamps and values as little-endian float64
+// columns, gzipped by the result cache. Exact for every double. And the one place that reads a
+// stored chunk of either version (by its metadata's encoding). Pure, apart from decompression.
+import { CHUNK_ENCODING_V2, unpackChunk } from './chunk-codec-v2.ts';
 
-/** Stored in each object's metadata; bump it (and CACHE_ENCODING_VERSION) when the layout changes. */
-export const CHUNK_ENCODING = 'f64-columns-v1';
+/** The encoding of version-1 chunks (objects written before codec v2), kept readable. */
+export const CHUNK_ENCODING_V1 = 'f64-columns-v1';
+/** The encoding new chunks are written in (the object metadata's `encoding`). */
+export const CHUNK_ENCODING = CHUNK_ENCODING_V2;
+
+/**
+ * A stored chunk's series, whatever its version; null when it is not a well-formed chunk of these
+ * points (the chunk's canonical list), or of an encoding this Worker does not read.
+ */
+export async function decodeStoredChunk(
+  payload: Uint8Array,
+  encoding: string,
+  points: readonly string[],
+): Promise<ChunkSeries[] | null> {
+  if (encoding === CHUNK_ENCODING_V2) return unpackChunk(payload, points);
+  if (encoding !== CHUNK_ENCODING_V1) return null;
+  const series = decodeChunk(payload);
+  // A v1 chunk names its points: they must be the ones asked for, in the same order.
+  return series && series.length === points.length && series.every((s, i) => s.point === points[i])
+    ? series
+    : null;
+}
 
 /** One point's samples in a chunk: ascending t, finite v, equal lengths. */
 export interface ChunkSeries {

@@ -6,7 +6,8 @@
 import type { Clock } from '../clock.ts';
 import { ok, type Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
-import { CHUNK_ENCODING, type ChunkSeries, decodeChunk, encodeChunk } from './chunk-codec.ts';
+import { type ChunkSeries, decodeStoredChunk } from './chunk-codec.ts';
+import { CHUNK_ENCODING_V2, packChunk } from './chunk-codec-v2.ts';
 import type { ChunkMemory } from './chunk-memory.ts';
 import type { EdgeChunkCache } from './edge-cache.ts';
 import type { ChunkMeta, ResultCache } from './result-cache.ts';
@@ -20,11 +21,13 @@ export interface TierRead {
   tier: Tier;
 }
 
-/** A chunk the read path wants: its key, whether it is immutable, and its site (purge by site). */
+/** A chunk the read path wants: its key, whether it is immutable, its site (purge by site) and points. */
 export interface ChunkRef {
   key: string;
   immutable: boolean;
   site: string;
+  /** The chunk's points in canonical order (its key commits to them; a stored chunk is read for them). */
+  points: readonly string[];
 }
 
 export interface ChunkTiers {
@@ -93,7 +96,7 @@ export function createChunkTiers(options: ChunkTiersOptions): ChunkTiers {
   const fromEdge = async (ref: ChunkRef): Promise<TierRead | null> => {
     const held = await edge.get(ref.key);
     if (!held) return null;
-    const series = held.encoding === CHUNK_ENCODING ? decodeChunk(held.payload) : null;
+    const series = await decodeStoredChunk(held.payload, held.encoding, ref.points);
     if (!series || !isWhole(series, held.samples)) {
       log.warn('chunk_tiers.undecodable_edge_entry', { key: ref.key });
       defer(edge.delete([ref.key]));
@@ -116,7 +119,7 @@ export function createChunkTiers(options: ChunkTiersOptions): ChunkTiers {
       const got = await store.get(ref.key);
       if (!got.ok || !got.value) return got.ok ? ok(null) : got;
       const { payload, meta } = got.value;
-      const series = meta.encoding === CHUNK_ENCODING ? decodeChunk(payload) : null;
+      const series = await decodeStoredChunk(payload, meta.encoding, ref.points);
       if (!series) {
         log.warn('timeseries.undecodable_chunk', { key: ref.key });
         return ok(null);
@@ -139,15 +142,18 @@ export function createChunkTiers(options: ChunkTiersOptions): ChunkTiers {
     },
 
     async write(ref, series, meta, ttlMs) {
-      const payload = encodeChunk(series);
-      const stored = await store.put(ref.key, payload, meta, ttlMs);
+      // Codec v2 compresses itself when that pays: stored as it is, not gzipped again.
+      const payload = await packChunk(series);
+      const stored = await store.put(ref.key, payload, { ...meta, encoding: CHUNK_ENCODING_V2 }, ttlMs, {
+        compress: false,
+      });
       if (stored.ok && ttlMs > 0 && ref.immutable) {
         const expiresAt = clock.now() + ttlMs;
         remember(ref, series, meta.samples, expiresAt);
         defer(
           edge.put(ref.key, {
             payload,
-            encoding: meta.encoding,
+            encoding: CHUNK_ENCODING_V2,
             samples: meta.samples,
             site: ref.site,
             expiresAt,

@@ -1,7 +1,8 @@
-// The R2 result cache and its D1 index (cache_entries): gzip-compressed chunk objects labelled
-// honestly (review 1) with custom metadata, an index for stats, TTL and LRU (review 3, 34; R2
-// listings carry no custom metadata), and reads that never serve an expired or corrupt entry
-// (review 4). Owns storage of opaque payloads; what a payload encodes is the caller's business.
+// The R2 result cache and its D1 index (cache_entries): chunk objects, gzip-compressed and
+// labelled so (review 1) unless their payload compresses itself, with custom metadata; an index
+// for stats, TTL and LRU (review 3, 34; R2 listings carry no custom metadata); and reads that
+// never serve an expired or corrupt entry (review 4). Owns storage of opaque payloads; what a
+// payload encodes is the caller's business.
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { chunkItems, placeholders, type Statement, stmt } from '../db/sql.ts';
@@ -39,12 +40,16 @@ export interface CacheStats {
 export interface ResultCache {
   /** The entry, or null for a miss (absent, expired or unreadable); an error only when R2 fails. */
   get(key: string): Promise<Result<CachedChunk | null>>;
-  /** Stores a payload for ttlMs (0: not stored). Either the object and its index row exist, or neither. */
+  /**
+   * Stores a payload for ttlMs (0: not stored). Either the object and its index row exist, or
+   * neither. `compress: false` stores the bytes as they are (a payload that compresses itself).
+   */
   put(
     key: string,
     payload: Uint8Array,
     meta: ChunkMeta,
     ttlMs: number,
+    options?: { compress?: boolean },
   ): Promise<Result<{ stored: boolean; bytes: number }>>;
   stats(): Promise<Result<CacheStats>>;
   /**
@@ -194,7 +199,9 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       }
       let payload: Uint8Array;
       try {
-        payload = await gunzip(new Uint8Array(await object.arrayBuffer()));
+        // An object is gzip unless its payload compresses itself (chunk codec v2 stores it as is).
+        const stored = new Uint8Array(await object.arrayBuffer());
+        payload = object.httpMetadata?.contentEncoding === 'gzip' ? await gunzip(stored) : stored;
       } catch (e) {
         log.warn('cache.corrupt_entry', { key, ...describeError(e) });
         await forget(key, 'corrupt');
@@ -208,14 +215,19 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       return ok({ payload, meta });
     },
 
-    async put(key, payload, meta, ttlMs) {
+    async put(key, payload, meta, ttlMs, options = {}) {
       if (ttlMs <= 0) return ok({ stored: false, bytes: 0 });
       const createdAt = clock.now();
       const expiresAt = createdAt + ttlMs;
+      const gzipped = options.compress ?? true;
       let bytes: number;
       try {
-        const uploaded = await uploadStream(bucket, key, gzipStream(new Blob([payload]).stream()), {
-          httpMetadata: { contentType: 'application/octet-stream', contentEncoding: 'gzip' },
+        const body = gzipped ? gzipStream(new Blob([payload]).stream()) : new Blob([payload]).stream();
+        const uploaded = await uploadStream(bucket, key, body, {
+          httpMetadata: {
+            contentType: 'application/octet-stream',
+            ...(gzipped ? { contentEncoding: 'gzip' } : {}),
+          },
           customMetadata: metaToCustom(meta, payload.byteLength, createdAt, expiresAt),
         });
         bytes = uploaded.bytes;

@@ -16,7 +16,7 @@ export type CompactSeries =
   | { point: string; t: number[]; v: number[] };
 
 /** The smallest e ≤ MAX_DECIMALS for which every value is exactly round(v·10^e)/10^e, or null. */
-function decimalExponent(values: readonly number[]): number | null {
+export function decimalExponent(values: readonly number[]): number | null {
   for (let e = 0; e <= MAX_DECIMALS; e++) {
     const scale = 10 ** e;
     let exact = true;

@@ -65,6 +65,7 @@ export function createAssess(options: AssessOptions) {
         key: await chunkObjectKey({ site, points, startMs: c.startMs, endMs: c.endMs, interval: 'raw' }),
         immutable: !c.recent,
         site,
+        points,
       })),
     );
 

@@ -1,0 +1,147 @@
+// The bytes of one cached chunk, version 2: every point's times (chunk-times.ts: delta-of-delta
+// or offsets from a grid, in the largest unit that fits), then every point's values as zig-zag
+// varint deltas of round(v·10^e) when each value is such a decimal (the compact layout's test),
+// else raw float64s; then the whole deflated when that is smaller. The point names are not
+// stored: the chunk's key commits to them, and a checksum checks the reader's list. Exact for
+// every double by construction. Pure, apart from the platform's (de)compression streams.
+import { decimalExponent } from '../encoding/compact.ts';
+import { ByteReader, ByteWriter, isZigzagSafe } from '../encoding/varint.ts';
+import type { ChunkSeries } from './chunk-codec.ts';
+import { readTimes, writeTimes } from './chunk-times.ts';
+
+/** The object metadata's name for this encoding. */
+export const CHUNK_ENCODING_V2 = 'chunk-v2';
+
+const MAGIC = [0x56, 0x43, 0x32]; // "VC2"
+const FLAG_DEFLATED = 1;
+const VALUES_SCALED = 0;
+const VALUES_RAW = 1;
+
+/** FNV-1a over the names and a separator: the reader's point list must give the same. */
+export function namesChecksum(names: readonly string[]): number {
+  let h = 0x811c9dc5;
+  for (const name of names) {
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+    h = Math.imul(h ^ 0xffff, 0x01000193) >>> 0;
+  }
+  return h;
+}
+
+function writeValues(w: ByteWriter, v: readonly number[]): void {
+  const e = decimalExponent(v);
+  const scale = e === null ? 0 : 10 ** e;
+  const scaled = e === null ? [] : v.map((x) => Math.round(x * scale));
+  if (e === null || !scaled.every((k, i) => isZigzagSafe(k - (i > 0 ? (scaled[i - 1] as number) : 0)))) {
+    w.byte(VALUES_RAW);
+    for (const x of v) w.f64(x);
+    return;
+  }
+  w.byte(VALUES_SCALED);
+  w.byte(e);
+  let previous = 0;
+  for (const k of scaled) {
+    w.zigzag(k - previous);
+    previous = k;
+  }
+}
+
+/** The uncompressed body: count, checksum, lengths, then every series' times, then their values. */
+export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<ArrayBuffer> {
+  const w = new ByteWriter();
+  w.varint(series.length);
+  w.varint(namesChecksum(series.map((s) => s.point)));
+  for (const s of series) {
+    if (s.v.length !== s.t.length) throw new RangeError(`series ${s.point}: t and v differ in length`);
+    w.varint(s.t.length);
+  }
+  // All the times, then all the values: like with like, for the compressor.
+  const written: (readonly number[] | null)[] = [];
+  for (const s of series) written.push(writeTimes(w, s.t, written) ? s.t : null);
+  for (const s of series) writeValues(w, s.v);
+  return w.finish();
+}
+
+function readValues(r: ByteReader, n: number): number[] {
+  const v = new Array<number>(n);
+  const mode = r.byte();
+  if (mode === VALUES_RAW) {
+    for (let i = 0; i < n; i++) v[i] = r.f64();
+    return v;
+  }
+  if (mode !== VALUES_SCALED) throw new RangeError('bad value block');
+  const scale = 10 ** r.byte();
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    k += r.nextZigzag();
+    v[i] = k / scale;
+  }
+  return v;
+}
+
+/** Reads a body for the given points (the chunk's canonical list); null when it is not theirs or not whole. */
+export function decodeChunkBody(bytes: Uint8Array, points: readonly string[]): ChunkSeries[] | null {
+  try {
+    const r = new ByteReader(bytes);
+    const count = r.varint();
+    if (count !== points.length || r.varint() !== namesChecksum(points)) return null;
+    const lengths = points.map(() => r.varint());
+    const times: number[][] = [];
+    for (const n of lengths) times.push(readTimes(r, n, times));
+    const out = points.map((point, i) => ({
+      point,
+      t: times[i] as number[],
+      v: readValues(r, lengths[i] as number),
+    }));
+    return r.remaining === 0 ? out : null;
+  } catch {
+    return null;
+  }
+}
+
+type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
+
+async function through(bytes: Uint8Array, transform: ByteTransform): Promise<Uint8Array<ArrayBuffer>> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** A stored chunk: the magic, a flags byte, then the body, or its deflation when that is smaller. */
+export function frameChunk(body: Uint8Array, deflated: Uint8Array): Uint8Array<ArrayBuffer> {
+  const useDeflate = deflated.byteLength < body.byteLength;
+  const payload = useDeflate ? deflated : body;
+  const out = new Uint8Array(MAGIC.length + 1 + payload.byteLength);
+  out.set(MAGIC, 0);
+  out[MAGIC.length] = useDeflate ? FLAG_DEFLATED : 0;
+  out.set(payload, MAGIC.length + 1);
+  return out;
+}
+
+/** A framed chunk's payload and whether it is deflated; null when the bytes are not one. */
+export function unframeChunk(bytes: Uint8Array): { deflated: boolean; payload: Uint8Array } | null {
+  if (bytes.byteLength < MAGIC.length + 1 || MAGIC.some((b, i) => bytes[i] !== b)) return null;
+  const flags = bytes[MAGIC.length] as number;
+  if ((flags & ~FLAG_DEFLATED) !== 0) return null;
+  return { deflated: flags === FLAG_DEFLATED, payload: bytes.subarray(MAGIC.length + 1) };
+}
+
+/** The stored bytes of a chunk (its body framed, deflated by the platform when that pays). */
+export async function packChunk(series: readonly ChunkSeries[]): Promise<Uint8Array<ArrayBuffer>> {
+  const body = encodeChunkBody(series);
+  return frameChunk(body, await through(body, new CompressionStream('deflate-raw') as ByteTransform));
+}
+
+/** Reads what packChunk wrote for these points; null for anything else (never a throw). */
+export async function unpackChunk(
+  bytes: Uint8Array,
+  points: readonly string[],
+): Promise<ChunkSeries[] | null> {
+  const framed = unframeChunk(bytes);
+  if (!framed) return null;
+  if (!framed.deflated) return decodeChunkBody(framed.payload, points);
+  try {
+    const body = await through(framed.payload, new DecompressionStream('deflate-raw') as ByteTransform);
+    return decodeChunkBody(body, points);
+  } catch {
+    return null;
+  }
+}
