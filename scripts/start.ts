@@ -2,11 +2,13 @@
 // D1 migrations, starts the synthetic ACE (fixtures/ace) and the Worker under `wrangler dev`
 // (local D1, R2 and Queues in workerd), prints both URLs, and stops both on Ctrl-C or SIGTERM.
 // Ports: PORT (API, default 8787) and ACE_MOCK_PORT (synthetic ACE, default 8788); PERSIST_TO
-// optionally moves the local state folder.
+// optionally moves the local state folder. The cron triggers of wrangler.toml fire on their
+// schedule, as in a deployment (wrangler dev runs none by itself): START_CRONS=off turns that off.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { startAceServer } from '../fixtures/ace/server.ts';
+import { type Cron, cronsFromFile, matches } from './cron-schedule.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -43,6 +45,36 @@ async function waitForHealth(url: string, timeoutMs: number, worker: ChildProces
   return false;
 }
 
+/**
+ * Fires each cron at the minutes it matches (UTC), through wrangler dev's `/__scheduled` (enabled
+ * by --test-scheduled), a second into the minute. Returns a stop function.
+ */
+function startCronTicker(apiUrl: string, crons: readonly Cron[]): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const fire = async (cron: Cron) => {
+    const url = `${apiUrl}/__scheduled?cron=${encodeURIComponent(cron.expression)}`;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(120_000) });
+      await res.body?.cancel();
+      console.log(`cron "${cron.expression}" fired: ${res.status}`);
+    } catch (e) {
+      console.error(`cron "${cron.expression}" failed: ${e instanceof Error ? e.message : e}`);
+    }
+  };
+  const schedule = () => {
+    const now = Date.now();
+    timer = setTimeout(tick, 60_000 - (now % 60_000) + 1_000);
+    timer.unref();
+  };
+  const tick = () => {
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+    for (const cron of crons) if (matches(cron, minute)) void fire(cron);
+    schedule();
+  };
+  schedule();
+  return () => clearTimeout(timer);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(path.join(root, '.dev.vars'))) {
     copyFileSync(path.join(root, '.dev.vars.example'), path.join(root, '.dev.vars'));
@@ -70,9 +102,11 @@ async function main(): Promise<void> {
   );
 
   let stopping = false;
+  let stopCrons = () => {};
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
+    stopCrons();
     if (worker.exitCode === null) worker.kill('SIGTERM');
     await ace.close();
     const forced = setTimeout(() => {
@@ -97,6 +131,13 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`  vitals-edge API     ${apiUrl}   (try: curl ${apiUrl}/health)`);
     console.log(`  synthetic ACE       ${ace.url}   (sites demo-small, demo-large; /_mock/stats)`);
+    if (process.env.START_CRONS !== 'off') {
+      const crons = cronsFromFile(path.join(root, 'wrangler.toml'));
+      stopCrons = startCronTicker(apiUrl, crons);
+      console.log(
+        `  crons               ${crons.map((c) => `"${c.expression}"`).join(', ')} (UTC; START_CRONS=off: none)`,
+      );
+    }
     console.log('  Ctrl-C stops both.');
     console.log('');
   } else if (!stopping) {
