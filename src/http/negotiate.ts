@@ -4,6 +4,7 @@
 // The bytes themselves are encoding/codec.ts; compression is middleware/gzip.ts.
 import type { Context } from 'hono';
 import { CONTENT_TYPES, encode, FORMATS, type Format } from '../encoding/codec.ts';
+import type { ExportFormat } from '../encoding/exports.ts';
 import { AppErrorException, err, ok, type Result } from '../errors.ts';
 import type { AppEnv } from './context.ts';
 
@@ -105,6 +106,26 @@ export function qualityFor(
 }
 
 /**
+ * The key of `table` whose media types the Accept ranges prefer: the highest q; on a tie, the one
+ * named more specifically (`application/msgpack` beats `*\/*`), then the first in table order.
+ * Undefined when none is acceptable.
+ */
+function preferred<K extends string>(
+  ranges: readonly MediaRange[],
+  table: Readonly<Record<K, readonly string[]>>,
+): K | undefined {
+  let best: { key: K; q: number; specificity: number } | undefined;
+  for (const key of Object.keys(table) as K[]) {
+    for (const mediaType of table[key]) {
+      const { q, specificity: s } = qualityFor(ranges, mediaType);
+      if (q <= 0) continue;
+      if (!best || q > best.q || (q === best.q && s > best.specificity)) best = { key, q, specificity: s };
+    }
+  }
+  return best?.key;
+}
+
+/**
  * Chooses the body format. `format` (the `?format=` query value) overrides Accept. A missing,
  * empty or wholly unparseable Accept means JSON. Otherwise the format with the highest q wins;
  * on a tie, the one its ranges name more specifically (`application/msgpack` beats `*\/*`), then
@@ -122,19 +143,44 @@ export function negotiateFormat(input: { accept?: string | null; format?: string
   }
   const ranges = parseAccept(input.accept ?? '');
   if (ranges.length === 0) return ok('json');
-  let best: { format: Format; q: number; specificity: number } | undefined;
-  for (const format of FORMATS) {
-    for (const mediaType of MEDIA_TYPES[format]) {
-      const { q, specificity: s } = qualityFor(ranges, mediaType);
-      if (q <= 0) continue;
-      if (!best || q > best.q || (q === best.q && s > best.specificity)) best = { format, q, specificity: s };
-    }
-  }
-  if (best) return ok(best.format);
+  const best = preferred(ranges, MEDIA_TYPES);
+  if (best) return ok(best);
   return err({
     kind: 'not_acceptable',
     message: `no acceptable format; accepted: ${[...MEDIA_TYPES.json, ...MEDIA_TYPES.msgpack].join(', ')}`,
   });
+}
+
+/** The formats of a job's result: the timeseries route's, and the exports (encoding/exports.ts). */
+export type ResultFormat = Format | ExportFormat;
+export const RESULT_MEDIA_TYPES: Readonly<Record<ResultFormat, readonly string[]>> = {
+  ...MEDIA_TYPES,
+  ndjson: ['application/x-ndjson'],
+  csv: ['text/csv'],
+};
+const RESULT_FORMATS = Object.keys(RESULT_MEDIA_TYPES) as ResultFormat[];
+
+/**
+ * Chooses a job result's format as negotiateFormat does, among four: `?format=` (json, msgpack,
+ * ndjson, csv) overrides Accept; any other `format`, like an Accept naming none of them, is
+ * not_acceptable (406): a download asked for in a format this Worker cannot write.
+ */
+export function negotiateResultFormat(input: {
+  accept?: string | null;
+  format?: string | null;
+}): Result<ResultFormat> {
+  const refuse = err({
+    kind: 'not_acceptable',
+    message: `no acceptable format; ?format= one of ${RESULT_FORMATS.join(', ')}, or Accept: ${Object.values(RESULT_MEDIA_TYPES).flat().join(', ')}`,
+  } as const);
+  if (input.format !== undefined && input.format !== null) {
+    const chosen = RESULT_FORMATS.find((f) => f === input.format);
+    return chosen ? ok(chosen) : refuse;
+  }
+  const ranges = parseAccept(input.accept ?? '');
+  if (ranges.length === 0) return ok('json');
+  const best = preferred(ranges, RESULT_MEDIA_TYPES);
+  return best ? ok(best) : refuse;
 }
 
 /** Whether Accept-Encoding allows gzip (explicitly, as x-gzip, or through `*`) with q > 0. */

@@ -58,39 +58,91 @@ export async function encodeFrame(series: readonly ChunkSeries[]): Promise<Uint8
   return out;
 }
 
+/** A frame's bytes (after its length) as series; null when they are not a well-formed chunk. */
+async function decodeFrame(bytes: Uint8Array): Promise<ChunkSeries[] | null> {
+  try {
+    return decodeChunk(await gunzip(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/** The bytes of a stored result are not a whole sequence of well-formed frames. */
+export class MalformedResult extends Error {}
+
+/**
+ * Reads a stored result's frames one at a time from a byte stream, holding at most one frame's
+ * bytes and series (plus one read of the stream) at a time: a result of any size streams. Throws
+ * MalformedResult on a truncated or malformed frame — after the frames before it were yielded,
+ * so a streaming caller must abort its response rather than end it cleanly.
+ */
+export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<ChunkSeries[]> {
+  const reader = body.getReader();
+  let buffered: Uint8Array = new Uint8Array(0);
+  /** Reads until `need` bytes are buffered (false at the end first), joining the reads once. */
+  const fill = async (need: number): Promise<boolean> => {
+    if (buffered.byteLength >= need) return true;
+    const parts = [buffered];
+    let size = buffered.byteLength;
+    let ended = false;
+    while (size < need) {
+      const { done, value } = await reader.read();
+      if (done) {
+        ended = true;
+        break;
+      }
+      parts.push(value);
+      size += value.byteLength;
+    }
+    const joined = new Uint8Array(size);
+    let at = 0;
+    for (const p of parts) {
+      joined.set(p, at);
+      at += p.byteLength;
+    }
+    buffered = joined;
+    return !ended || size >= need;
+  };
+  try {
+    for (;;) {
+      if (!(await fill(1))) return;
+      if (!(await fill(4))) throw new MalformedResult('truncated frame length');
+      const length = new DataView(buffered.buffer, buffered.byteOffset, 4).getUint32(0, true);
+      if (!(await fill(4 + length))) throw new MalformedResult('truncated frame');
+      const frame = await decodeFrame(buffered.subarray(4, 4 + length));
+      buffered = buffered.subarray(4 + length);
+      if (!frame) throw new MalformedResult('undecodable frame');
+      yield frame;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
 /**
  * Reads frames back and concatenates each point's samples in frame order (slices are written in
  * time order, so the series stay ascending). Points appear in first-seen order. Null when the
  * bytes are not a whole sequence of well-formed frames: a truncated result is never served.
  */
 export async function decodeFrames(bytes: Uint8Array): Promise<ChunkSeries[] | null> {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const byPoint = new Map<string, ChunkSeries>();
-  let offset = 0;
-  while (offset < bytes.byteLength) {
-    if (offset + 4 > bytes.byteLength) return null;
-    const length = view.getUint32(offset, true);
-    const end = offset + 4 + length;
-    if (end > bytes.byteLength) return null;
-    let frame: ChunkSeries[] | null;
-    try {
-      frame = decodeChunk(await gunzip(bytes.subarray(offset + 4, end)));
-    } catch {
-      return null;
-    }
-    if (!frame) return null;
-    for (const s of frame) {
-      const target = byPoint.get(s.point);
-      if (!target) {
-        byPoint.set(s.point, { point: s.point, t: [...s.t], v: [...s.v] });
-        continue;
-      }
-      for (let i = 0; i < s.t.length; i++) {
-        target.t.push(s.t[i] as number);
-        target.v.push(s.v[i] as number);
+  try {
+    for await (const frame of readFrames(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream())) {
+      for (const s of frame) {
+        const target = byPoint.get(s.point);
+        if (!target) {
+          byPoint.set(s.point, { point: s.point, t: [...s.t], v: [...s.v] });
+          continue;
+        }
+        for (let i = 0; i < s.t.length; i++) {
+          target.t.push(s.t[i] as number);
+          target.v.push(s.v[i] as number);
+        }
       }
     }
-    offset = end;
+  } catch (e) {
+    if (e instanceof MalformedResult) return null;
+    throw e;
   }
   return [...byPoint.values()];
 }

@@ -1,16 +1,26 @@
 // Reading a job's result for its owner: the job must be the principal's (else not_found), have
 // succeeded (else conflict) and its result must not have expired (else gone). The object is the
-// consumer's frames (result-format.ts), each gzip-compressed. Owns no HTTP and no layout.
+// consumer's frames (result-format.ts), each gzip-compressed: read whole (`read`, for the layouts
+// that need every point's series at once) or frame by frame (`open`, for the exports, whatever
+// the result's size). Owns no HTTP and no layout.
+
+import type { ChunkSeries } from '../cache/chunk-codec.ts';
 import type { Clock } from '../clock.ts';
 import type { ColumnSeries } from '../encoding/layout.ts';
 import { err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
-import { decodeFrames } from './result-format.ts';
+import { decodeFrames, readFrames } from './result-format.ts';
 import type { Job, JobStore } from './store.ts';
 
 export interface JobResultRead {
   job: Job;
   series: ColumnSeries[];
+}
+
+export interface JobResultStream {
+  job: Job;
+  /** The frames in time order; throws MalformedResult past the last good one if the object is. */
+  frames: AsyncGenerator<ChunkSeries[]>;
 }
 
 export interface JobResults {
@@ -19,6 +29,8 @@ export interface JobResults {
    * from the job row before a byte is read from R2).
    */
   read(id: string, principal: string, maxSamples?: (job: Job) => number): Promise<Result<JobResultRead>>;
+  /** The result as a stream of frames: no size limit, one frame in memory at a time. */
+  open(id: string, principal: string): Promise<Result<JobResultStream>>;
 }
 
 export interface JobResultsOptions {
@@ -33,28 +45,48 @@ const GONE = { kind: 'gone', message: 'the result has expired' } as const;
 /** Creates the reader. */
 export function createJobResults(options: JobResultsOptions): JobResults {
   const { store, bucket, clock, log } = options;
+
+  /** The principal's succeeded, unexpired job (refusals as the module header says). */
+  async function readable(id: string, principal: string): Promise<Result<Job>> {
+    const found = await store.get(id, principal);
+    if (!found.ok) return found;
+    const job = found.value;
+    if (!job) return err({ kind: 'not_found', message: 'no such job' });
+    if (job.status !== 'succeeded') {
+      return err({ kind: 'conflict', message: `the job has no result: it is ${job.status}` });
+    }
+    if (!job.result || job.result.expiresAt <= clock.now()) return err(GONE);
+    return ok(job);
+  }
+
+  /** The result object, or gone / unavailable. */
+  async function object(job: Job): Promise<Result<R2ObjectBody>> {
+    try {
+      const got = await bucket.get((job.result as NonNullable<Job['result']>).key);
+      return got ? ok(got) : err(GONE);
+    } catch (e) {
+      log.error('jobs.result_read_failed', { job_id: job.id, ...describeError(e) });
+      return err({ kind: 'unavailable', message: 'the result store failed', dependency: 'r2' });
+    }
+  }
+
   return {
     async read(id, principal, maxSamples) {
-      const found = await store.get(id, principal);
+      const found = await readable(id, principal);
       if (!found.ok) return found;
       const job = found.value;
-      if (!job) return err({ kind: 'not_found', message: 'no such job' });
-      if (job.status !== 'succeeded') {
-        return err({ kind: 'conflict', message: `the job has no result: it is ${job.status}` });
-      }
-      if (!job.result || job.result.expiresAt <= clock.now()) return err(GONE);
       const limit = maxSamples?.(job) ?? Number.POSITIVE_INFINITY;
-      if (job.result.samples > limit) {
+      if ((job.result?.samples ?? 0) > limit) {
         return err({
           kind: 'payload_too_large',
-          message: `the result holds ${job.result.samples} samples, more than ${limit} in this layout; ask for layout=columns or compact`,
+          message: `the result holds ${job.result?.samples} samples, more than ${limit} in this layout; ask for layout=columns or compact, or format=ndjson or csv`,
         });
       }
+      const got = await object(job);
+      if (!got.ok) return got;
       let bytes: Uint8Array;
       try {
-        const object = await bucket.get(job.result.key);
-        if (!object) return err(GONE);
-        bytes = new Uint8Array(await object.arrayBuffer());
+        bytes = new Uint8Array(await got.value.arrayBuffer());
       } catch (e) {
         log.error('jobs.result_read_failed', { job_id: id, ...describeError(e) });
         return err({ kind: 'unavailable', message: 'the result store failed', dependency: 'r2' });
@@ -65,6 +97,14 @@ export function createJobResults(options: JobResultsOptions): JobResults {
         return err({ kind: 'unavailable', message: 'the result could not be read', dependency: 'r2' });
       }
       return ok({ job, series });
+    },
+
+    async open(id, principal) {
+      const found = await readable(id, principal);
+      if (!found.ok) return found;
+      const got = await object(found.value);
+      if (!got.ok) return got;
+      return ok({ job: found.value, frames: readFrames(got.value.body) });
     },
   };
 }

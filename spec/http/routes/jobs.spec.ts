@@ -4,7 +4,7 @@
 // and layouts; an identical active request returns the same job; a request over the threshold
 // becomes a job without asking, a fully cached one never does; 409 before success, 410 after
 // expiry, cancellation, and another principal's job is 404 on every route.
-import { createExecutionContext, env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env } from 'cloudflare:test';
 import { decode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
@@ -13,6 +13,7 @@ import { newJobFor } from '../../../src/jobs/requests.ts';
 import { createServices } from '../../../src/services.ts';
 import { ROWS_MAX_SAMPLES } from '../../../src/timeseries/router.ts';
 import { harness } from '../harness.ts';
+import { call, freshToken, type JobBody, post, untilFinished } from '../jobs-client.ts';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 1, 3);
@@ -21,53 +22,10 @@ const names = sitePoints('demo-small')
   .slice(0, 3)
   .map((p) => p.point.name);
 
-interface JobBody {
-  id: string;
-  status: string;
-  attempts: number;
-  progress: { pages: number; samples: number; bytes: number; percent: number };
-  error: { code: string; message: string } | null;
-  created_at: number;
-  result_url: string;
-}
 interface Series {
   point: string;
   t: number[];
   v: number[];
-}
-
-let seq = 0;
-const freshToken = () => `jobs-route-${++seq}-${crypto.randomUUID()}`;
-
-function call(
-  method: string,
-  path: string,
-  token: string,
-  init: { body?: unknown; headers?: Record<string, string> } = {},
-) {
-  return SELF.fetch(`https://vitals.test${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...init.headers,
-    },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-}
-
-const post = (token: string, body: unknown, headers: Record<string, string> = {}) =>
-  call('POST', '/api/sites/demo-small/timeseries', token, { body, headers });
-
-async function untilFinished(id: string, token: string): Promise<JobBody> {
-  for (let i = 0; i < 150; i++) {
-    const res = await call('GET', `/api/jobs/${id}`, token);
-    expect(res.status).toBe(200);
-    const job = (await res.json()) as JobBody;
-    if (['succeeded', 'failed', 'dead', 'cancelled'].includes(job.status)) return job;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`job ${id} did not finish`);
 }
 
 /** A job row written straight through the store: no message, so it stays queued. */

@@ -1,4 +1,5 @@
-// Response compression: gzip for JSON and MessagePack bodies when Accept-Encoding allows it.
+// Response compression: gzip for JSON, MessagePack, NDJSON and CSV bodies when Accept-Encoding
+// allows it (streamed: a job's export of any size is compressed as it is read).
 // Not hono/compress: on Workers a body labelled `Content-Encoding: gzip` is compressed AGAIN by
 // the runtime unless the Response says `encodeBody: 'manual'`, which hono/compress does not.
 // Here it is compressed once (CompressionStream) and handed over as already encoded.
@@ -9,7 +10,8 @@ import { acceptsGzip } from '../negotiate.ts';
 
 export { GZIP_MIN_BYTES } from '../../encoding/gzip.ts';
 
-const COMPRESSIBLE = /^application\/(?:json|msgpack|x-msgpack|vnd\.msgpack|problem\+json)\b/i;
+const COMPRESSIBLE =
+  /^(?:application\/(?:json|msgpack|x-msgpack|vnd\.msgpack|problem\+json|x-ndjson)|text\/csv)\b/i;
 const NO_TRANSFORM = /(?:^|,)\s*no-transform\s*(?:,|$)/i;
 
 /** Compresses eligible responses with gzip and marks every eligible one `Vary: Accept-Encoding`. */

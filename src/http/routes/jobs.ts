@@ -1,17 +1,19 @@
 // The job routes of API.md: a job's status, its result (in the timeseries route's formats and
-// layouts) and cancellation. A job belongs to its principal: another principal's job is 404 on
+// layouts, or streamed as an NDJSON or CSV download of any size) and cancellation. A job belongs to its principal: another principal's job is 404 on
 // every route, so ids leak nothing. Services do the work (jobs/store.ts, jobs/results.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { EXPORT_CONTENT_TYPES, type ExportFormat } from '../../encoding/exports.ts';
 import { LAYOUTS, layOut } from '../../encoding/layout.ts';
 import { AppErrorException, unwrap } from '../../errors.ts';
+import { exportStream } from '../../jobs/result-export.ts';
 import { toAppError } from '../../jobs/store.ts';
 import { splitAtDays } from '../../timeseries/chunks.ts';
 import { downsample } from '../../timeseries/downsample.ts';
 import { INTERVALS } from '../../timeseries/intervals.ts';
 import { maxAnswerSamples } from '../../timeseries/router.ts';
 import type { AppEnv } from '../context.ts';
-import { formatFor, sendEncoded } from '../negotiate.ts';
-import { formatSchema } from '../schemas/common.ts';
+import { negotiateResultFormat, sendEncoded } from '../negotiate.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { jobCancelledSchema, jobParamsSchema, jobStatusSchema, presentJob } from '../schemas/jobs.ts';
 import { timeseriesResponseSchema } from '../schemas/timeseries.ts';
@@ -34,7 +36,9 @@ const resultQuerySchema = z.object({
     .enum(LAYOUTS, { error: `must be one of: ${LAYOUTS.join(', ')}` })
     .optional()
     .openapi({ description: 'defaults to the layout of the submitted request' }),
-  format: formatSchema.optional(),
+  format: z.string().optional().openapi({
+    description: 'json, msgpack, ndjson or csv (overrides Accept; anything else is 406)',
+  }),
 });
 
 const resultRoute = createRoute({
@@ -49,6 +53,12 @@ const resultRoute = createRoute({
       content: {
         'application/json': { schema: timeseriesResponseSchema },
         'application/msgpack': { schema: timeseriesResponseSchema },
+        'application/x-ndjson': {
+          schema: z.string().openapi({ description: 'one {"point","t","v"} object per line, streamed' }),
+        },
+        'text/csv': {
+          schema: z.string().openapi({ description: 'point,time,value (ISO 8601 UTC), streamed' }),
+        },
       },
     },
     404: error('no such job'),
@@ -85,6 +95,18 @@ const storedRequestSchema = z.object({
   layout: z.enum(LAYOUTS).catch('columns'),
 });
 
+/** A job's result as a streamed NDJSON or CSV download (jobs/result-export.ts). */
+async function exportResult(c: Context<AppEnv>, id: string, format: ExportFormat): Promise<Response> {
+  const { job, frames } = unwrap(await c.env.services.jobResults.open(id, c.var.principal));
+  const interval = storedRequestSchema.safeParse(job.request).data?.interval ?? 'raw';
+  c.set('served', { samples: job.result?.samples ?? 0, estimatedSamples: job.estimatedSamples ?? 0 });
+  c.header('Cache-Control', 'private, no-store');
+  c.header('Vary', 'Accept', { append: true });
+  c.header('Content-Type', EXPORT_CONTENT_TYPES[format]);
+  c.header('Content-Disposition', `attachment; filename="${job.id}.${format}"`);
+  return c.body(exportStream(frames, format, interval, c.var.log), 200);
+}
+
 /** The jobs sub-app. */
 export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(statusRoute, async (c) => {
@@ -97,7 +119,8 @@ export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
   .openapi(resultRoute, async (c) => {
     const { id } = c.req.valid('param');
     const query = c.req.valid('query');
-    const format = query.format ?? formatFor(c);
+    const format = unwrap(negotiateResultFormat({ accept: c.req.header('accept'), format: query.format }));
+    if (format === 'ndjson' || format === 'csv') return exportResult(c, id, format);
     // The layout decides how much memory the answer takes: refused before the result is read.
     const layoutOf = (request: unknown) =>
       query.layout ?? storedRequestSchema.safeParse(request).data?.layout ?? 'columns';
