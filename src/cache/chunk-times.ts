@@ -261,7 +261,11 @@ export function writeTimes(
   if (like) {
     w.byte(LIKE);
     w.varint(like.ref);
-    like.script.tokens.forEach((n, i) => (like.script.signed[i] ? w.zigzag(n) : w.varint(n)));
+    const { tokens, signed } = like.script;
+    for (let i = 0; i < tokens.length; i++) {
+      if (signed[i]) w.zigzag(tokens[i] as number);
+      else w.varint(tokens[i] as number);
+    }
     return true;
   }
   if (grid && gridBits + GRID_HEADER_BITS < steppedBits) {
