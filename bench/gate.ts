@@ -1,27 +1,33 @@
 // `npm run bench:gate`: runs the gated suites and compares them with the committed bench/baseline.json.
 //   - bytes (deterministic): fail when a count grows by more than BYTES_TOLERANCE (1%); any other
 //     change is printed, so the baseline is updated on purpose.
-//   - ratios (CPU, both sides measured in the same run as interleaved pairs in thread CPU time,
-//     lib.ts pairedRatio): each has its own tolerance in the baseline, derived from measured noise
-//     (toleranceFor); a ratio whose noise does not allow separating a 2× regression is recorded
-//     with `gated: false` and only reported. Never an absolute time (CONVENTIONS 20).
-//   - a ratio over its limit is measured again (a second run of the suites); it fails only when
+//   - ratios (CPU): every gated CPU figure is a path's thread CPU time over a fixed-work reference
+//     measured beside it as interleaved pairs (lib.ts pairedRatio): JSON.stringify / JSON.parse of
+//     bytes the bench builds itself, no code of src/ inside. Slowing any measured path raises its
+//     own ratio; nothing a change to src/ does can lower a reference and hide a slowdown.
+//   - memory: live bytes per sample at the direct path's peak (full GCs), gated like a ratio.
+//   - each ratio and memory figure has its own tolerance in the baseline, derived from measured
+//     noise (toleranceFor); one whose noise cannot separate a 2× regression is recorded with
+//     `gated: false` and only reported. Never an absolute time (CONVENTIONS 20).
+//   - a figure over its limit is measured again (a second run of the suites); it fails only when
 //     the lower of the two values is still over. Noise rarely strikes twice; a real regression does.
 //   - a gated metric missing from the run fails too (a suite silently dropped is a regression).
 // Flags: --update rewrites the baseline (on purpose, in a reviewed commit): values are the median
 //        of the runs given with --results (or of one fresh run); with ≥ MIN_NOISE_RUNS runs the
-//        ratio tolerances are recomputed from their spread, otherwise the baseline's are kept;
+//        tolerances are recomputed from their spread, otherwise the baseline's are kept;
 //        --results <a.json> [b.json ...] compares (or, with --update, builds from) existing runs;
+//        --only <suite> [...] runs and compares only those suites (bench/run.ts SUITES);
 //        --out <file.json> writes this run's JSON (default .tmp/bench-gate.json; latest.* are
 //        left to `npm run bench`).
-// Proving it can fail: BENCH_SLOW=msgpack-columns-encode (or transform, see bench/README.md)
-// makes one code path do its work twice, and the gate exits 1 naming that ratio.
+// Proving it can fail: BENCH_SLOW=<target> makes one gated path do its work twice (or, for
+// direct-memory, keep what it should drop); `npm run bench:prove` runs the gate with each target
+// of bench/prove.ts and fails unless every one makes the gate exit 1 naming that path's metric.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Metric } from './lib.ts';
 import type { RunResult } from './report.ts';
-import { runAll } from './run.ts';
+import { onlyFrom, runAll, SUITES, type Suite } from './run.ts';
 
 /** Byte counts are deterministic; 1% leaves room for nothing but deliberate format changes. */
 export const BYTES_TOLERANCE = 0.01;
@@ -44,8 +50,8 @@ const BASELINE = join(here, 'baseline.json');
 
 export interface BaselineMetric {
   value: number;
-  kind: 'bytes' | 'ratio';
-  /** Ratios: allowed growth (0.3 = +30%). */
+  kind: 'bytes' | 'ratio' | 'memory';
+  /** Ratios and memory: allowed growth (0.3 = +30%). */
   tolerance?: number;
   /** Ratios: false when too noisy to gate (reported only). */
   gated?: boolean;
@@ -59,6 +65,9 @@ export interface Baseline {
   node: string;
   metrics: Record<string, BaselineMetric>;
 }
+
+/** Measured figures (CPU ratios, memory): noisy, so each has a tolerance from its runs. */
+const isMeasured = (kind: string): kind is 'ratio' | 'memory' => kind === 'ratio' || kind === 'memory';
 
 export interface Finding {
   id: string;
@@ -93,11 +102,15 @@ export function toleranceFor(values: readonly number[]): {
 }
 
 /** Compares a run's metrics with the baseline; returns every regression. */
-export function compare(baseline: Baseline, metrics: readonly Metric[]): Finding[] {
+export function compare(
+  baseline: Baseline,
+  metrics: readonly Metric[],
+  only: (id: string) => boolean = () => true,
+): Finding[] {
   const current = new Map(metrics.map((m) => [m.id, m.value]));
   const out: Finding[] = [];
   for (const [id, b] of Object.entries(baseline.metrics)) {
-    if (b.kind === 'ratio' && b.gated === false) continue;
+    if (!only(id) || (isMeasured(b.kind) && b.gated === false)) continue;
     const c = current.get(id);
     if (c === undefined) {
       out.push({ id, baseline: b.value, current: c, message: 'missing from this run' });
@@ -133,7 +146,7 @@ export function toBaseline(runs: readonly RunResult[], previous: Baseline | null
   if (!last) throw new Error('no runs');
   const metrics: Baseline['metrics'] = {};
   for (const m of last.metrics) {
-    if (m.kind !== 'bytes' && m.kind !== 'ratio') continue;
+    if (m.kind !== 'bytes' && !isMeasured(m.kind)) continue;
     const values = runs
       .map((r) => r.metrics.find((x) => x.id === m.id)?.value)
       .filter((v) => v !== undefined);
@@ -150,7 +163,7 @@ export function toBaseline(runs: readonly RunResult[], previous: Baseline | null
             gated: prev?.gated ?? true,
             noise: prev?.noise ?? 'not measured yet',
           };
-    metrics[m.id] = { value: median(values), kind: 'ratio', ...noise };
+    metrics[m.id] = { value: median(values), kind: m.kind, ...noise };
   }
   return {
     note: 'Written by `npm run bench:gate -- --update [--results runs...]`. Bytes: +1% max; ratios: median of the runs, per-ratio tolerance from their noise (bench/gate.ts).',
@@ -169,8 +182,8 @@ function argList(args: readonly string[], flag: string): string[] {
   return out;
 }
 
-async function freshRun(out: string): Promise<RunResult> {
-  const result = await runAll((l) => console.error(l), { gatedOnly: true });
+async function freshRun(out: string, only: readonly Suite[]): Promise<RunResult> {
+  const result = await runAll((l) => console.error(l), { gatedOnly: true, only });
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   return result;
@@ -181,10 +194,13 @@ if (import.meta.main) {
   const args = process.argv.slice(2);
   const from = argList(args, '--results');
   const out = argList(args, '--out')[0] ?? join(here, '..', '.tmp', 'bench-gate.json');
+  const only = onlyFrom(args);
+  // With --only, the baseline's metrics of the other suites are not expected in this run.
+  const inRun = (id: string) => only.some((s) => id.startsWith(`${s}.`));
   const runs: RunResult[] =
     from.length > 0
       ? from.map((f) => JSON.parse(readFileSync(f, 'utf8')) as RunResult)
-      : [await freshRun(out)];
+      : [await freshRun(out, only)];
   const previous = (() => {
     try {
       return JSON.parse(readFileSync(BASELINE, 'utf8')) as Baseline;
@@ -193,9 +209,11 @@ if (import.meta.main) {
     }
   })();
   if (args.includes('--update')) {
+    if (only.length !== SUITES.length)
+      throw new Error('--update rewrites the whole baseline: not with --only');
     const next = toBaseline(runs, previous);
     writeFileSync(BASELINE, `${JSON.stringify(next, null, 2)}\n`);
-    const ratios = Object.entries(next.metrics).filter(([, m]) => m.kind === 'ratio');
+    const ratios = Object.entries(next.metrics).filter(([, m]) => isMeasured(m.kind));
     console.log(`bench:gate: baseline rewritten from ${runs.length} run(s) (${BASELINE})`);
     for (const [id, m] of ratios)
       console.log(
@@ -204,23 +222,25 @@ if (import.meta.main) {
   } else {
     if (!previous) throw new Error(`no baseline at ${BASELINE}: run with --update first`);
     const run = runs[runs.length - 1] as RunResult;
-    let findings = compare(previous, run.metrics);
-    const ratioIds = findings.filter((f) => previous.metrics[f.id]?.kind === 'ratio').map((f) => f.id);
+    let findings = compare(previous, run.metrics, inRun);
+    const ratioIds = findings
+      .filter((f) => isMeasured(previous.metrics[f.id]?.kind ?? 'bytes'))
+      .map((f) => f.id);
     if (ratioIds.length > 0 && from.length === 0) {
       // Confirm: measure again; a ratio fails only if the lower of its two values is still over.
       console.error(`bench:gate: ${ratioIds.length} ratio(s) over the limit; measuring again to confirm`);
       for (const f of findings) console.error(`  ? ${f.id}: ${f.message}`);
-      const again = await freshRun(out.replace(/\.json$/, '.confirm.json'));
+      const again = await freshRun(out.replace(/\.json$/, '.confirm.json'), only);
       const second = new Map(again.metrics.map((m) => [m.id, m.value]));
       const lower = run.metrics.map((m) =>
         ratioIds.includes(m.id) ? { ...m, value: Math.min(m.value, second.get(m.id) ?? m.value) } : m,
       );
-      findings = compare(previous, lower).map((f) =>
+      findings = compare(previous, lower, inRun).map((f) =>
         ratioIds.includes(f.id) ? { ...f, message: `${f.message} (lower of two runs)` } : f,
       );
     }
-    const gated = Object.values(previous.metrics).filter(
-      (m) => m.kind === 'bytes' || m.gated !== false,
+    const gated = Object.entries(previous.metrics).filter(
+      ([id, m]) => inRun(id) && (m.kind === 'bytes' || m.gated !== false),
     ).length;
     for (const line of bytesChanged(previous, run.metrics))
       console.log(`  note: bytes changed within the limit, update the baseline on purpose: ${line}`);

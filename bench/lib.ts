@@ -8,8 +8,11 @@ export interface Metric {
   id: string;
   value: number;
   unit: string;
-  /** bytes: deterministic, must not grow > 1%; ratio: same-run CPU ratio; info: reported only. */
-  kind: 'bytes' | 'ratio' | 'info';
+  /**
+   * bytes: deterministic, must not grow > 1%; ratio: same-run CPU ratio to a fixed-work reference;
+   * memory: live bytes (full GC) per unit of work, gated like a ratio; info: reported only.
+   */
+  kind: 'bytes' | 'ratio' | 'memory' | 'info';
 }
 
 export interface TimedTask {
@@ -78,6 +81,31 @@ export function slowed(name: string): boolean {
 export function threadCpuMs(): number {
   const u = process.threadCpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/**
+ * a and b each repeated the same number of times, enough for the shorter to take about
+ * `targetMs` (wall clock, measured once): thread CPU time advances in coarse ticks on some
+ * machines (4 ms here), so the paired ratio of calls shorter than a few ticks is mostly
+ * quantisation. Equal counts keep the ratio the ratio of one call each.
+ */
+export function repeatedPair(
+  a: () => unknown,
+  b: () => unknown,
+  targetMs = 40,
+): [() => unknown, () => unknown] {
+  const wall = (fn: () => unknown) => {
+    fn();
+    const t0 = performance.now();
+    fn();
+    return Math.max(performance.now() - t0, 0.001);
+  };
+  const times = Math.max(1, Math.ceil(targetMs / Math.min(wall(a), wall(b))));
+  const loop = (fn: () => unknown) => () => {
+    for (let i = 1; i < times; i++) fn();
+    return fn();
+  };
+  return [loop(a), loop(b)];
 }
 
 export interface PairedRatio {

@@ -1,4 +1,4 @@
-// Noise of the gated ratios across runs: `node bench/noise.ts run1.json run2.json ...` prints, per
+// Noise of the gated ratios and memory figures across runs: `node bench/noise.ts run1.json run2.json ...` prints, per
 // ratio, min, median, max, the spread (max/min − 1), the largest deviation from the median, and the
 // tolerance bench/gate.ts would set from these runs (toleranceFor). The runs come from
 // `node --expose-gc bench/run.ts --gated-only --out runN.json`; `npm run bench:gate -- --update
@@ -9,7 +9,7 @@ import type { RunResult } from './report.ts';
 
 const runs = process.argv.slice(2).map((p) => JSON.parse(readFileSync(p, 'utf8')) as RunResult);
 if (runs.length < 2) throw new Error('give at least two result files');
-const ids = runs[0]?.metrics.filter((m) => m.kind === 'ratio').map((m) => m.id) ?? [];
+const ids = runs[0]?.metrics.filter((m) => m.kind === 'ratio' || m.kind === 'memory').map((m) => m.id) ?? [];
 console.log(
   `| ratio (${runs.length} runs) | min | median | max | spread (max/min − 1) | max deviation from median | tolerance |`,
 );

@@ -1,6 +1,7 @@
 // Writes a run's results: JSON (what the gate reads), a Markdown report and an SVG bar chart.
 
 import type { Metric } from './lib.ts';
+import type { ChunkRow } from './suites/chunk-codec.ts';
 import { type DirectPathRow, type MemoryRow, STAGES, WORKER_MEMORY } from './suites/direct-path.ts';
 import type { EncodingRow } from './suites/encoding.ts';
 import type { HotPathRow } from './suites/hot-paths.ts';
@@ -11,6 +12,8 @@ export interface RunResult {
   cpus: number;
   datasets: { name: string; points: number; days: number; samples: number }[];
   encoding: EncodingRow[];
+  /** Chunks at rest (absent from runs before codec v2). */
+  chunks?: ChunkRow[];
   hotPaths: HotPathRow[];
   /** Absent from the gate's runs (it skips the suite). */
   directPath?: DirectPathRow[];
@@ -41,6 +44,28 @@ function directSection(r: RunResult): string[] {
   ];
 }
 
+function chunkSection(r: RunResult): string[] {
+  if (!r.chunks) return [];
+  const info = (id: string) => r.metrics.find((m) => m.id === id)?.value ?? Number.NaN;
+  return [
+    '## Chunks at rest (codec v2 beside v1 = float64 columns + gzip; one UTC day a chunk)',
+    '',
+    '| dataset | points a chunk | chunks | samples | v2 B/sample | v1 B/sample | v1/v2 |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...r.chunks.map(
+      (c) =>
+        `| ${c.dataset} | ${c.width} | ${c.chunks} | ${c.samples.toLocaleString('en-US')} | ${f(c.v2BytesPerSample, 3)} | ${f(c.v1BytesPerSample, 3)} | ${f(c.v1BytesPerSample / c.v2BytesPerSample, 1)} |`,
+    ),
+    '',
+    '| CPU (50-point day chunks, same run) | bas | realistic |',
+    '|---|---:|---:|',
+    ...['encode_over_json_stringify', 'decode_over_json_parse', 'v2_decode_over_v1_decode'].map(
+      (m) => `| ${m} | ${f(info(`chunk.bas.${m}`), 3)} | ${f(info(`chunk.realistic.${m}`), 3)} |`,
+    ),
+    '',
+  ];
+}
+
 const f = (x: number, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : '—');
 
 export function toMarkdown(r: RunResult): string {
@@ -66,6 +91,7 @@ export function toMarkdown(r: RunResult): string {
         `| ${e.dataset} | ${e.variant} | ${f(e.encodeNsPerSample, 0)} | ${f(e.decodeNsPerSample, 0)} | ${f(e.gzipNsPerSample, 0)} | ${f(e.rawBytesPerSample)} | ${f(e.gzipBytesPerSample)} | ${f(e.brotliBytesPerSample)} | ${f(e.rawVsAce, 3)} | ${f(e.gzipVsAce, 3)} | ${f(e.brotliVsAce, 3)} |`,
     ),
     '',
+    ...chunkSection(r),
     '## Hot paths',
     '',
     '| path | median µs | note |',
@@ -73,11 +99,13 @@ export function toMarkdown(r: RunResult): string {
     ...r.hotPaths.map((h) => `| ${h.name} | ${f(h.us, 1)} | ${h.note} |`),
     '',
     ...directSection(r),
-    '## Gated ratios (same run)',
+    '## Gated CPU ratios (to a fixed-work reference, same run) and memory',
     '',
     '| id | value |',
     '|---|---:|',
-    ...r.metrics.filter((m) => m.kind === 'ratio').map((m) => `| ${m.id} | ${f(m.value, 3)} |`),
+    ...r.metrics
+      .filter((m) => m.kind === 'ratio' || m.kind === 'memory')
+      .map((m) => `| ${m.id} | ${f(m.value, 3)}${m.kind === 'memory' ? ' B' : '×'} |`),
     '',
     '![bytes and CPU per sample](latest.svg)',
     '',

@@ -1,12 +1,15 @@
 // `npm run bench`: builds the datasets, runs the suites and writes bench/results/latest.{json,md,svg}.
 // Flags: --out <file.json> writes the JSON elsewhere too (the noise measurement uses it);
-//        --gated-only runs only the suites the gate compares and writes only --out.
+//        --gated-only runs only the suites the gate compares and writes only --out;
+//        --only <suite> [...] runs only those suites (SUITES: the first part of their metric ids).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDataset, DATASETS } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
+import { runChunkCodec } from './suites/chunk-codec.ts';
+import { runDirectGate } from './suites/direct-gate.ts';
 import { runDirectPath } from './suites/direct-path.ts';
 import { runEncoding } from './suites/encoding.ts';
 import { runHit } from './suites/hit.ts';
@@ -14,38 +17,70 @@ import { runHotPaths } from './suites/hot-paths.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/**
- * Runs the suites once and returns the result (no files written). `gatedOnly` (the gate's run)
- * measures only what the gate compares: byte counts and the paired CPU ratios, without the
- * tinybench timings (reported only) and without the direct-path and memory suite.
- */
+/** The suites, named by the first part of their metric ids (`--only`, bench:prove). */
+export const SUITES = ['encoding', 'chunk', 'hot', 'hit', 'direct'] as const;
+export type Suite = (typeof SUITES)[number];
+
+export interface RunOptions {
+  /** Only what the gate compares: no tinybench timings (reported only), no direct-path report. */
+  gatedOnly: boolean;
+  /** Run only these suites (default: all). */
+  only?: readonly Suite[];
+}
+
+/** Runs the suites once and returns the result (no files written). */
 export async function runAll(
   log: (line: string) => void = () => {},
-  { gatedOnly }: { gatedOnly: boolean } = { gatedOnly: false },
+  { gatedOnly, only = SUITES }: RunOptions = { gatedOnly: false },
 ): Promise<RunResult> {
+  const wanted = (s: Suite) => only.includes(s);
   const datasets = DATASETS.map((n) => {
     const d = buildDataset(n);
     log(`dataset ${n}: ${d.samples} samples`);
     return d;
   });
-  const enc = await runEncoding(datasets, { timings: !gatedOnly });
-  log('encoding done');
-  const hot = await runHotPaths({ timings: !gatedOnly });
-  log('hot paths done');
-  const hit = await runHit({ timings: !gatedOnly });
-  log('cache hit done');
-  const direct = gatedOnly ? null : await runDirectPath();
-  if (direct) log('direct path and memory done');
+  const enc = wanted('encoding') ? await runEncoding(datasets, { timings: !gatedOnly }) : null;
+  if (enc) log('encoding done');
+  const chunks = wanted('chunk') ? runChunkCodec(datasets) : null;
+  if (chunks) log('chunk codec done');
+  const hot = wanted('hot') ? await runHotPaths({ timings: !gatedOnly }) : null;
+  if (hot) log('hot paths done');
+  const hit = wanted('hit') ? await runHit({ timings: !gatedOnly }) : null;
+  if (hit) log('cache hit done');
+  const directGate = wanted('direct') ? await runDirectGate() : [];
+  const direct = gatedOnly || !wanted('direct') ? null : await runDirectPath();
+  if (wanted('direct')) log('direct path done');
   return {
     date: new Date().toISOString(),
     node: process.versions.node,
     cpus: availableParallelism(),
     datasets: datasets.map(({ name, points, days, samples }) => ({ name, points, days, samples })),
-    encoding: enc.rows,
-    hotPaths: hot.rows,
+    encoding: enc?.rows ?? [],
+    chunks: chunks?.rows ?? [],
+    hotPaths: hot?.rows ?? [],
     ...(direct ? { directPath: direct.rows, memory: direct.memory } : {}),
-    metrics: [...enc.metrics, ...hot.metrics, ...hit.metrics, ...(direct?.metrics ?? [])],
+    metrics: [
+      ...(enc?.metrics ?? []),
+      ...(chunks?.metrics ?? []),
+      ...(hot?.metrics ?? []),
+      ...(hit?.metrics ?? []),
+      ...directGate,
+      ...(direct?.metrics ?? []),
+    ],
   };
+}
+
+/** The suites named after `--only` in argv (all when absent); throws on an unknown name. */
+export function onlyFrom(args: readonly string[]): Suite[] {
+  const i = args.indexOf('--only');
+  if (i < 0) return [...SUITES];
+  const names: string[] = [];
+  for (let j = i + 1; j < args.length && !(args[j] as string).startsWith('--'); j++)
+    names.push(args[j] as string);
+  for (const n of names)
+    if (!(SUITES as readonly string[]).includes(n))
+      throw new Error(`--only: no suite ${n} (${SUITES.join(', ')})`);
+  return names as Suite[];
 }
 
 /** Writes latest.json, latest.md and latest.svg under bench/results. */
@@ -61,7 +96,7 @@ if (import.meta.main) {
   const t0 = performance.now();
   // --gated-only: only what the gate compares, as the gate measures it (the noise runs use it).
   const gatedOnly = process.argv.includes('--gated-only');
-  const result = await runAll((l) => console.error(l), { gatedOnly });
+  const result = await runAll((l) => console.error(l), { gatedOnly, only: onlyFrom(process.argv) });
   if (!gatedOnly) writeResults(result);
   const i = process.argv.indexOf('--out');
   const out = i >= 0 ? process.argv[i + 1] : undefined;

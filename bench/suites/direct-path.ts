@@ -1,6 +1,6 @@
 // The direct path end to end, for sizing DIRECT_MAX_SAMPLES (issue 6) and the memory questions of
-// issue 8: ACE pages (100k samples each, ACE's shape) → src/ace/parse.ts → day chunks encoded and
-// gzipped for the cache → the response assembled, laid out, encoded and gzipped, as
+// issue 8: ACE pages (100k samples each, ACE's shape) → src/ace/parse.ts → day chunks packed (codec
+// v2, deflated) for the cache → the response assembled, laid out, encoded and gzipped, as
 // src/timeseries/service.ts and the timeseries route do it. Measures CPU per sample (whole path and
 // per stage, in process CPU time) and live memory at each stage (full GC, then heap used + ArrayBuffers), for each
 // format × layout, at two sizes so the per-sample slope and the fixed part separate. Also the peak
@@ -8,13 +8,14 @@
 // Everything here is reported ("info"), never gated: heap figures depend on V8's allocation policy.
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { createSeriesAccumulator, parseJsonText, parseSamplesBody } from '../../src/ace/parse.ts';
-import { encodeChunk } from '../../src/cache/chunk-codec.ts';
+import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
+import { packChunk } from '../../src/cache/chunk-codec-v2.ts';
 import { encode, type Format } from '../../src/encoding/codec.ts';
 import { gzip, gzipStream } from '../../src/encoding/gzip.ts';
 import { type ColumnSeries, type Layout, layOut } from '../../src/encoding/layout.ts';
-import { splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
+import { type Chunk, splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
 import { aceEntries, SITE, START_MS } from '../datasets.ts';
-import type { Metric } from '../lib.ts';
+import { type Metric, slowed } from '../lib.ts';
 
 const DAY_MS = 86_400_000;
 /** ACE's page size in samples. */
@@ -67,7 +68,7 @@ export function directRequest(points: number, days: number): DirectRequest {
 }
 
 /** Parses and accumulates every page; `lastPage` runs while the last page's tree is alive. */
-function accumulatePages(req: DirectRequest, lastPage: () => void): ColumnSeries[] {
+export function accumulatePages(req: DirectRequest, lastPage: () => void): ColumnSeries[] {
   const acc = createSeriesAccumulator(req.points, req.startMs, req.endMs);
   for (let i = 0; i < req.pages.length; i++) {
     const parsed = parseJsonText(req.pages[i] as string);
@@ -78,6 +79,26 @@ function accumulatePages(req: DirectRequest, lastPage: () => void): ColumnSeries
     if (i === req.pages.length - 1) lastPage();
   }
   return acc.finish().series;
+}
+
+/** The request's series in its order from the day chunks (src/timeseries/service.ts step 3). */
+export function assemble(
+  req: DirectRequest,
+  days: readonly Chunk[],
+  byChunk: ReadonlyMap<number, readonly ColumnSeries[]>,
+): ColumnSeries[] {
+  const byPoint = new Map<string, { t: number[]; v: number[] }>(req.points.map((p) => [p, { t: [], v: [] }]));
+  for (const d of days) {
+    for (const s of byChunk.get(d.startMs) ?? []) {
+      const target = byPoint.get(s.point);
+      if (!target) continue;
+      for (let i = 0; i < s.t.length; i++) {
+        target.t.push(s.t[i] as number);
+        target.v.push(s.v[i] as number);
+      }
+    }
+  }
+  return req.points.map((point) => ({ point, ...(byPoint.get(point) ?? { t: [], v: [] }) }));
 }
 
 /** One page's memory: its parse tree, then tree + series, each above `base`; returns the series. */
@@ -92,11 +113,11 @@ function pageMemory(page: string, req: DirectRequest, base: number) {
   return { treeBytes, withSeries: live() - base, series };
 }
 
-/** The cache writes: every chunk gzipped at once (the service's Promise.all of R2 puts). */
-async function putChunks(chunks: readonly Uint8Array[], whileInFlight: () => void): Promise<number> {
-  const gz = await Promise.all(chunks.map((b) => gzip(b)));
+/** The cache writes: every day chunk packed at once (chunk-tiers.ts's Promise.all of R2 puts). */
+async function putChunks(chunks: readonly ChunkSeries[][], whileInFlight: () => void): Promise<number> {
+  const packed = await Promise.all(chunks.map((c) => packChunk(c)));
   whileInFlight();
-  return gz.length;
+  return packed.length;
 }
 
 export type Stage = 'parse' | 'chunks' | 'assemble' | 'encode' | 'gzip';
@@ -116,7 +137,7 @@ interface PathResult {
  * alive (full GCs: slow, so timed runs pass probe=false). References are dropped where the
  * service drops them, so what a probe sees is what the Worker would hold.
  */
-async function directPath(
+export async function directPath(
   req: DirectRequest,
   format: Format,
   layout: Layout,
@@ -124,6 +145,8 @@ async function directPath(
 ): Promise<PathResult> {
   const base = probe ? live() : 0;
   const probes: PathResult['probes'] = [];
+  // BENCH_SLOW=direct-memory: every page's parse tree kept to the end (a leak the gate must catch).
+  const leak = slowed('direct-memory') ? req.pages.map((p) => JSON.parse(p) as unknown) : null;
   // The page text arrives as a body (bytes) decoded to a string: count both for the largest page,
   // which the bench already holds (so live() cannot see it).
   const pageText = Math.max(...req.pages.map((p) => p.length)) * 2;
@@ -146,30 +169,20 @@ async function directPath(
   lap('parse');
   mark('series accumulated');
 
-  // 2. Day chunks for the cache: split, encode (f64) and gzip, all days at once (Promise.all).
+  // 2. Day chunks for the cache: split, then packed (codec v2, deflated), all days at once.
   const days = splitAtDays(req.startMs, req.endMs);
   const byChunk = splitByChunk(series, days);
   series = null; // the service keeps only byChunk from here on
-  let chunkBytes: Uint8Array[] | null = days.map((d) => encodeChunk(byChunk.get(d.startMs) ?? []));
-  mark('chunks encoded');
-  const stored = await putChunks(chunkBytes, () => mark('chunks gzipped (R2 puts in flight)'));
+  const stored = await putChunks(
+    days.map((d) => byChunk.get(d.startMs) ?? []),
+    () => mark('chunks packed (R2 puts in flight)'),
+  );
   lap('chunks');
-  chunkBytes = null; // the puts are done: neither the chunks nor their gzip stay reachable
+  // the puts are done: no packed chunk stays reachable
   if (stored !== days.length) throw new Error('lost a chunk');
 
   // 3. Assemble per point in request order (service.ts step 3), lay out as asked.
-  const byPoint = new Map<string, { t: number[]; v: number[] }>(req.points.map((p) => [p, { t: [], v: [] }]));
-  for (const d of days) {
-    for (const s of byChunk.get(d.startMs) ?? []) {
-      const target = byPoint.get(s.point);
-      if (!target) continue;
-      for (let i = 0; i < s.t.length; i++) {
-        target.t.push(s.t[i] as number);
-        target.v.push(s.v[i] as number);
-      }
-    }
-  }
-  const assembled = req.points.map((point) => ({ point, ...(byPoint.get(point) ?? { t: [], v: [] }) }));
+  const assembled = assemble(req, days, byChunk);
   const samples = assembled.reduce((n, s) => n + s.t.length, 0);
   let laid: unknown = layOut(assembled, layout);
   lap('assemble');
@@ -190,6 +203,7 @@ async function directPath(
   bytes = null;
   // byChunk and assembled stay reachable until here, as the service's locals are.
   if (byChunk.size !== days.length || assembled.length !== req.points.length) throw new Error('lost series');
+  if (leak && leak.length !== req.pages.length) throw new Error('the leak is held to here');
   return { samples, responseBytes, responseGzipBytes: gz.byteLength, stageMs, probes };
 }
 
