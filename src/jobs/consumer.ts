@@ -359,6 +359,25 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     return { decision: await reject(queue, message.body, verified.reason, claimed) };
   };
 
+  /**
+   * What a store refusal of a message's job means for the message: an unknown job is rejected
+   * (recorded, acked); a database failure is retried later; any other refusal (the job's state
+   * has moved on: a duplicate or late delivery) is logged as `ignored` and acked.
+   */
+  const onRefusal = (
+    e: JobStoreError,
+    at: { queue: string; message: Message<unknown>; jobId: string; jobLog: Logger },
+    [failed, ignored]: [string, string],
+  ): Promise<Decision> | Decision => {
+    if (e.kind === 'not_found') return reject(at.queue, at.message.body, 'unknown_job', at.jobId);
+    if (e.kind === 'db_error' || e.kind === 'db_timeout') {
+      at.jobLog.warn(failed, { error_kind: e.kind });
+      return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
+    }
+    at.jobLog.info(ignored, { refusal: describeStoreError(e) });
+    return ACK;
+  };
+
   const handleJobMessage = async (queue: string, message: Message<unknown>): Promise<Decision> => {
     const verified = await verifyOrReject(queue, message, clock.now());
     if ('decision' in verified) return verified.decision;
@@ -366,17 +385,13 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     const jobLog = log.with({ job_id: jobId, queue, message_id: message.id, delivery: message.attempts });
     // A message from before the job's last replay cannot claim it: the replay sent its own.
     const claimed = await store.claim(jobId, issuedAt);
-    if (!claimed.ok) {
-      const e = claimed.error;
-      if (e.kind === 'not_found') return reject(queue, message.body, 'unknown_job', jobId);
-      if (e.kind === 'db_error' || e.kind === 'db_timeout') {
-        jobLog.warn('jobs.claim_failed', { error_kind: e.kind });
-        return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
-      }
-      // Already running, finished or cancelled elsewhere: a duplicate delivery never runs twice.
-      jobLog.info('jobs.duplicate_delivery', { refusal: describeStoreError(e) });
-      return ACK;
-    }
+    // Refused when already running, finished or cancelled elsewhere: a duplicate delivery never
+    // runs twice.
+    if (!claimed.ok)
+      return onRefusal(claimed.error, { queue, message, jobId, jobLog }, [
+        'jobs.claim_failed',
+        'jobs.duplicate_delivery',
+      ]);
     const job = claimed.value;
     jobLog.info('jobs.claimed', { attempts: job.attempts, priority: job.priority });
     return runJob(job, jobLog.with({ priority: job.priority }));
@@ -403,16 +418,12 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
       recordOutcome(dead.value, 'dead', 0, jobLog);
       return ACK;
     }
-    const e = dead.error;
-    if (e.kind === 'not_found') return reject(queue, message.body, 'unknown_job', jobId);
-    if (e.kind === 'db_error' || e.kind === 'db_timeout') {
-      jobLog.warn('jobs.mark_dead_failed', { error_kind: e.kind });
-      return { ack: false, delaySeconds: INFRA_RETRY_DELAY_S };
-    }
-    // Already terminal (it succeeded, failed or was cancelled after all), or replayed since the
-    // message was issued: nothing to bury.
-    jobLog.info('jobs.dead_letter_ignored', { refusal: describeStoreError(e) });
-    return ACK;
+    // Refused when already terminal (it succeeded, failed or was cancelled after all), or
+    // replayed since the message was issued: nothing to bury.
+    return onRefusal(dead.error, { queue, message, jobId, jobLog }, [
+      'jobs.mark_dead_failed',
+      'jobs.dead_letter_ignored',
+    ]);
   };
 
   const handleOne = async (queue: string, message: Message<unknown>): Promise<void> => {
