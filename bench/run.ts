@@ -12,6 +12,7 @@ import { runChunkCodec } from './suites/chunk-codec.ts';
 import { runDirectGate } from './suites/direct-gate.ts';
 import { runDirectPath } from './suites/direct-path.ts';
 import { runEncoding } from './suites/encoding.ts';
+import { runExportMemory } from './suites/export-memory.ts';
 import { runHit } from './suites/hit.ts';
 import { runHotPaths } from './suites/hot-paths.ts';
 
@@ -50,6 +51,9 @@ export async function runAll(
   const directGate = wanted('direct') ? await runDirectGate() : [];
   const direct = gatedOnly || !wanted('direct') ? null : await runDirectPath();
   if (wanted('direct')) log('direct path done');
+  // Job result downloads at 1 M and 10 M samples: minutes, reported only, so not in the gate's runs.
+  const exports = direct ? await runExportMemory() : null;
+  if (exports) log('export memory done');
   return {
     date: new Date().toISOString(),
     node: process.versions.node,
@@ -58,7 +62,7 @@ export async function runAll(
     encoding: enc?.rows ?? [],
     chunks: chunks?.rows ?? [],
     hotPaths: hot?.rows ?? [],
-    ...(direct ? { directPath: direct.rows, memory: direct.memory } : {}),
+    ...(direct ? { directPath: direct.rows, memory: [...direct.memory, ...(exports?.memory ?? [])] } : {}),
     metrics: [
       ...(enc?.metrics ?? []),
       ...(chunks?.metrics ?? []),
@@ -66,6 +70,7 @@ export async function runAll(
       ...(hit?.metrics ?? []),
       ...directGate,
       ...(direct?.metrics ?? []),
+      ...(exports?.metrics ?? []),
     ],
   };
 }
