@@ -492,6 +492,8 @@ describe('job consumer: results stream to R2 slice by slice (review 24)', () => 
     const done = await reload(job);
     expect(done.status).toBe('succeeded');
     expect(done.progress.percent).toBe(100);
+    // The finished job's progress counts exactly the samples its result holds, over every slice.
+    expect(done.progress.samples).toBe(done.result?.samples);
     expect(events).toEqual(['fetched', 'fetched', 'fetched']);
 
     const object = await env.CACHE.get(done.result?.key ?? 'no-result');

@@ -418,9 +418,19 @@ export function createJobStore(options: JobStoreOptions): JobStore {
         'jobs.succeed',
         id,
         'succeed',
+        // Progress ends at the result's own count: a heartbeat's was taken part-way through a slice.
         `status = 'succeeded', result_key = ?, result_bytes = ?, result_samples = ?, result_expires_at = ?,
-         progress_percent = 100, heartbeat_at = ?, finished_at = ?, updated_at = ?`,
-        [result.key, count(result.bytes), count(result.samples), result.expiresAt, now, now, now],
+         progress_samples = ?, progress_percent = 100, heartbeat_at = ?, finished_at = ?, updated_at = ?`,
+        [
+          result.key,
+          count(result.bytes),
+          count(result.samples),
+          result.expiresAt,
+          count(result.samples),
+          now,
+          now,
+          now,
+        ],
         // A cancelled job never becomes succeeded: the consumer confirms the cancel instead.
         { sql: 'cancel_requested = 0', params: [], reason: 'cancel requested' },
       );
