@@ -3,7 +3,13 @@
 // or corrupted sequence is refused rather than served partially.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeFrame, planSlices } from '../../src/jobs/result-format.ts';
+import {
+  decodeFrames,
+  encodeFrame,
+  MalformedResult,
+  planSlices,
+  readFrames,
+} from '../../src/jobs/result-format.ts';
 import { finiteDoubleArb } from '../support/arbitraries.ts';
 
 const concat = (parts: Uint8Array[]) => {
@@ -74,6 +80,64 @@ describe('framed results', () => {
     const garbage = frame.slice();
     garbage.fill(0xff, 4, 12);
     expect(await decodeFrames(garbage)).toBeNull();
+  });
+});
+
+/** A stream of these bytes in pieces of `size` bytes, recording whether it was cancelled. */
+function piecewise(bytes: Uint8Array, size: number) {
+  const seen = { cancelled: false, pulls: 0 };
+  let at = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      seen.pulls++;
+      if (at >= bytes.byteLength) controller.close();
+      else controller.enqueue(bytes.slice(at, (at += size)));
+    },
+    cancel() {
+      seen.cancelled = true;
+    },
+  });
+  return { stream, seen };
+}
+
+describe('readFrames (the streaming reader)', () => {
+  it('yields each frame in order, whatever pieces the bytes arrive in', async () => {
+    await fc.assert(
+      fc.asyncProperty(slicesArb, fc.integer({ min: 1, max: 64 }), async (slices, size) => {
+        const { stream } = piecewise(concat(await Promise.all(slices.map(encodeFrame))), size);
+        const frames: unknown[] = [];
+        for await (const frame of readFrames(stream)) frames.push(frame);
+        expect(frames).toEqual(slices);
+      }),
+    );
+  });
+
+  it('reads no further than the frame asked for, and cancels the source when stopped early', async () => {
+    const frames = await Promise.all(
+      [0, 1, 2].map((i) => encodeFrame([{ point: 'a', t: [i], v: [i * 10] }])),
+    );
+    // A frame a piece: the stream still holds the third when the reader is stopped.
+    const { stream, seen } = piecewise(concat(frames), (frames[0] as Uint8Array).byteLength);
+    const reader = readFrames(stream);
+    expect((await reader.next()).value).toEqual([{ point: 'a', t: [0], v: [0] }]);
+    const pullsAfterFirst = seen.pulls;
+    await reader.return(undefined);
+    expect(seen.cancelled).toBe(true);
+    expect(seen.pulls).toBe(pullsAfterFirst);
+  });
+
+  it('yields the whole frames before a cut one, then throws MalformedResult', async () => {
+    const frames = await Promise.all([0, 1].map((i) => encodeFrame([{ point: 'a', t: [i], v: [i] }])));
+    const whole = concat(frames);
+    const { stream, seen } = piecewise(whole.subarray(0, whole.byteLength - 2), 5);
+    const got: unknown[] = [];
+    await expect(
+      (async () => {
+        for await (const frame of readFrames(stream)) got.push(frame);
+      })(),
+    ).rejects.toBeInstanceOf(MalformedResult);
+    expect(got).toEqual([[{ point: 'a', t: [0], v: [0] }]]);
+    expect(seen.cancelled).toBe(false); // it had read to the end: nothing left to cancel
   });
 });
 

@@ -103,9 +103,13 @@ export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenera
     buffered = joined;
     return !ended || size >= need;
   };
+  let ended = false;
   try {
     for (;;) {
-      if (!(await fill(1))) return;
+      if (!(await fill(1))) {
+        ended = true;
+        return;
+      }
       if (!(await fill(4))) throw new MalformedResult('truncated frame length');
       const length = new DataView(buffered.buffer, buffered.byteOffset, 4).getUint32(0, true);
       if (!(await fill(4 + length))) throw new MalformedResult('truncated frame');
@@ -115,7 +119,10 @@ export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenera
       yield frame;
     }
   } finally {
-    reader.releaseLock();
+    // Stopped early (the client went away, or a malformed frame): the rest of the object is not
+    // wanted, so its stream is cancelled rather than left open.
+    if (ended) reader.releaseLock();
+    else await reader.cancel().catch(() => undefined);
   }
 }
 
