@@ -91,7 +91,10 @@ function piecewise(bytes: Uint8Array, size: number) {
     pull(controller) {
       seen.pulls++;
       if (at >= bytes.byteLength) controller.close();
-      else controller.enqueue(bytes.slice(at, (at += size)));
+      else {
+        controller.enqueue(bytes.slice(at, at + size));
+        at += size;
+      }
     },
     cancel() {
       seen.cancelled = true;

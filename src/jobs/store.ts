@@ -2,84 +2,32 @@
 // Every status write is ONE conditional statement whose WHERE lists the legal sources from the
 // pure machine (state.ts), so a lost race or an illegal event changes 0 rows and comes back as a
 // typed value, never a throw. Owns no queue sends, no ACE calls and no R2 (see submit.ts, consumer).
-import { z } from 'zod';
 import type { Clock, IdGenerator } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { clampLimit, parseJsonColumnOr } from '../db/rows.ts';
+import { clampLimit } from '../db/rows.ts';
 import { type SqlValue, type Statement, stmt } from '../db/sql.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
+import type { Job, JobError, JobProgress, JobResult, NewJob } from './job.ts';
 import type { RejectionReason } from './messages.ts';
 import {
   ACTIVE_STATUSES,
   type IllegalTransition,
-  JOB_STATUSES,
   type JobEvent,
   type JobStatus,
   sourcesOf,
 } from './state.ts';
+import { toJob } from './store-rows.ts';
 
-export type JobPriority = 'normal' | 'high';
-export const JOB_PRIORITIES = ['normal', 'high'] as const satisfies readonly JobPriority[];
-
-/** The stored request: whatever the consumer needs to rerun it (never a token). */
-export type JobRequest = Record<string, unknown>;
-
-export interface JobProgress {
-  pages: number;
-  samples: number;
-  bytes: number;
-  /** 0–100; clamped on write (the schema's CHECK). */
-  percent: number;
-}
-
-export interface JobResult {
-  key: string;
-  bytes: number;
-  samples: number;
-  /** Epoch ms after which the result is gone (410). */
-  expiresAt: number;
-}
-
-export interface JobError {
-  code: string;
-  message: string;
-}
-
-/** One queue_jobs row as the rest of the code sees it. */
-export interface Job {
-  id: string;
-  principal: string;
-  site: string;
-  requestKey: string;
-  request: JobRequest;
-  status: JobStatus;
-  priority: JobPriority;
-  attempts: number;
-  maxAttempts: number;
-  estimatedSamples: number | null;
-  progress: JobProgress;
-  cancelRequested: boolean;
-  result: JobResult | null;
-  error: JobError | null;
-  createdAt: number;
-  updatedAt: number;
-  startedAt: number | null;
-  heartbeatAt: number | null;
-  finishedAt: number | null;
-  /** When its message was last known sent; null while a queued job may have none. */
-  enqueuedAt: number | null;
-}
-
-export interface NewJob {
-  principal: string;
-  site: string;
-  /** Hex SHA-256 of the canonical request: identical active requests share one job. */
-  requestKey: string;
-  request: JobRequest;
-  priority: JobPriority;
-  maxAttempts: number;
-  estimatedSamples: number | null;
-}
+export {
+  JOB_PRIORITIES,
+  type Job,
+  type JobError,
+  type JobPriority,
+  type JobProgress,
+  type JobRequest,
+  type JobResult,
+  type NewJob,
+} from './job.ts';
 
 /** What a store call can refuse: an application error or an event the machine forbids. */
 export type JobStoreError = AppError | IllegalTransition;
@@ -163,88 +111,6 @@ export interface JobStoreOptions {
 
 /** Creates attempts to insert one job before giving up on a create that keeps racing. */
 const CREATE_ATTEMPTS = 3;
-
-const nullableInt = z.number().int().nullable();
-const rowSchema = z.object({
-  id: z.string(),
-  principal: z.string(),
-  site: z.string(),
-  request_key: z.string(),
-  request: z.unknown(),
-  status: z.enum(JOB_STATUSES),
-  priority: z.enum(JOB_PRIORITIES),
-  attempts: z.number().int(),
-  max_attempts: z.number().int(),
-  estimated_samples: nullableInt,
-  progress_pages: z.number().int(),
-  progress_samples: z.number().int(),
-  progress_bytes: z.number().int(),
-  progress_percent: z.number(),
-  cancel_requested: z.number().int(),
-  result_key: z.string().nullable(),
-  result_bytes: nullableInt,
-  result_samples: nullableInt,
-  result_expires_at: nullableInt,
-  error_code: z.string().nullable(),
-  error_message: z.string().nullable(),
-  created_at: z.number().int(),
-  updated_at: z.number().int(),
-  started_at: nullableInt,
-  heartbeat_at: nullableInt,
-  finished_at: nullableInt,
-  // Added by migration 0002; absent only in rows read through an older SELECT list.
-  enqueued_at: nullableInt.optional(),
-});
-
-const requestSchema = z.record(z.string(), z.unknown());
-
-const MALFORMED: AppError = { kind: 'db_error', message: 'stored data is malformed' };
-
-/** Maps a queue_jobs row; a row the schema would not allow is a db_error, never a crash. */
-function toJob(row: unknown): Result<Job> {
-  const parsed = rowSchema.safeParse(row);
-  if (!parsed.success) return err(MALFORMED);
-  const r = parsed.data;
-  const result =
-    r.result_key !== null &&
-    r.result_bytes !== null &&
-    r.result_samples !== null &&
-    r.result_expires_at !== null
-      ? {
-          key: r.result_key,
-          bytes: r.result_bytes,
-          samples: r.result_samples,
-          expiresAt: r.result_expires_at,
-        }
-      : null;
-  return ok({
-    id: r.id,
-    principal: r.principal,
-    site: r.site,
-    requestKey: r.request_key,
-    request: parseJsonColumnOr(r.request, requestSchema, {}),
-    status: r.status,
-    priority: r.priority,
-    attempts: r.attempts,
-    maxAttempts: r.max_attempts,
-    estimatedSamples: r.estimated_samples,
-    progress: {
-      pages: r.progress_pages,
-      samples: r.progress_samples,
-      bytes: r.progress_bytes,
-      percent: r.progress_percent,
-    },
-    cancelRequested: r.cancel_requested === 1,
-    result,
-    error: r.error_code !== null ? { code: r.error_code, message: r.error_message ?? '' } : null,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    startedAt: r.started_at,
-    heartbeatAt: r.heartbeat_at,
-    finishedAt: r.finished_at,
-    enqueuedAt: r.enqueued_at ?? null,
-  });
-}
 
 /** `status IN ('a','b')` for an event's sources: literals from the closed JOB_STATUSES set only. */
 function inSources(event: JobEvent): string {
