@@ -36,10 +36,11 @@ export const NOISE_FACTOR = 2;
 /** …but never below MIN_RATIO_TOLERANCE… */
 export const MIN_RATIO_TOLERANCE = 0.2;
 /**
- * …and a ratio whose tolerance would exceed this is not gated: a path doing twice its work raises
- * its ratio by 60–75% (docs/PERFORMANCE.md), so a wider limit could not tell it from noise.
+ * …and a ratio whose tolerance would exceed this is not gated: a path doing twice its work raised
+ * its ratio by 44–122% in `npm run bench:prove` (less where only part of the call is doubled), so
+ * a wider limit could not tell most of them from noise. bench:prove checks each gated path.
  */
-export const MAX_RATIO_TOLERANCE = 0.5;
+export const MAX_RATIO_TOLERANCE = 0.6;
 /** Fewer runs than this cannot justify a tolerance (--update keeps the baseline's instead). */
 export const MIN_NOISE_RUNS = 5;
 /** A ratio new to the baseline, before its noise is measured. */
