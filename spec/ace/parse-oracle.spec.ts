@@ -9,6 +9,7 @@ import { createSeriesAccumulator, parseAceTime, parseAceValue } from '../../src/
 import {
   aceShapedTimeArb,
   entryArb,
+  mutatedArb,
   pageTimeArb,
   plainDecimalArb,
   pointNamesArb,
@@ -93,6 +94,42 @@ describe('parseAceTime against the reference', () => {
       }),
     );
   });
+
+  it('reads runs of times that share their date and hour, valid or not, as the reference does (no memo answers for characters it did not read)', () => {
+    const tailArb = fc.oneof(
+      aceShapedTimeArb.map((t) => t.slice(14)),
+      fc.stringMatching(/^[0-9]{2}:[0-9]{2}\.[0-9]{6}$/),
+      fc.constantFrom(
+        '60:00.000000',
+        '59:60.000000',
+        '5:09.0000000',
+        '05:09.00000',
+        '05:09.0000000',
+        '05-09.000000',
+      ),
+      mutatedArb(aceShapedTimeArb.map((t) => t.slice(14))),
+    );
+    const timesArb = fc.array(aceShapedTimeArb, { minLength: 1, maxLength: 3 }).chain((bases) =>
+      fc.array(
+        fc.oneof(
+          {
+            weight: 6,
+            arbitrary: fc.tuple(fc.constantFrom(...bases), tailArb).map(([b, tail]) => b.slice(0, 14) + tail),
+          },
+          { weight: 1, arbitrary: fc.constantFrom(...bases).map((b) => b.replace('T', ' ')) },
+          { weight: 1, arbitrary: mutatedArb(fc.constantFrom(...bases)) },
+          { weight: 1, arbitrary: timeInputArb },
+        ),
+        { minLength: 1, maxLength: 30 },
+      ),
+    );
+    fc.assert(
+      fc.property(timesArb, (times) => {
+        for (const t of times) same(parseAceTime(t), referenceAceTime(t));
+      }),
+      { numRuns: 2_000 },
+    );
+  });
 });
 
 describe('parseAceValue against the reference', () => {
@@ -131,6 +168,29 @@ describe('parseAceValue against the reference', () => {
         }
       }),
       { numRuns: 5_000 },
+    );
+  });
+
+  it('reads float32 readings as Python prints them, and decimals next to 2^53 or past 22 fraction digits, alike', () => {
+    const edgeArb = fc.oneof(
+      fc.float({ noNaN: true, noDefaultInfinity: true }).map((x) => String(x)),
+      fc.bigInt({ min: 2n ** 53n - 50n, max: 2n ** 53n + 50n }).chain((m) =>
+        fc.nat(17).map((k) => {
+          const text = m.toString();
+          return k === 0 ? text : `${text.slice(0, -k) || '0'}.${text.slice(-k)}`;
+        }),
+      ),
+      fc
+        .record({ zeros: fc.integer({ min: 15, max: 30 }), digits: fc.stringMatching(/^[0-9]{1,8}$/) })
+        .map(({ zeros, digits }) => `0.${'0'.repeat(zeros)}${digits}`),
+      fc.stringMatching(/^[1-9][0-9]{15,25}(\.[0-9]{0,4})?$/),
+    );
+    fc.assert(
+      fc.property(edgeArb, fc.boolean(), (v, negative) => {
+        const text = negative ? `-${v.replace(/^-/, '')}` : v;
+        same(parseAceValue(text), referenceAceValue(text));
+      }),
+      { numRuns: 10_000 },
     );
   });
 

@@ -4,23 +4,26 @@
 // general pattern for everything else, with exactly the same answers (spec/ace/parse-oracle.spec.ts).
 
 const NUMBER_PATTERN = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-// 10^k for k ≤ 22 is an exact double: the quotient of two exact doubles is rounded once (IEEE 754),
-// so m / 10^k is the double nearest the decimal, exactly what Number() gives (Clinger's fast path).
+// 10^k for k ≤ 22 is an exact double, and so is an integer below 2^53: the quotient of two exact
+// doubles is rounded once (IEEE 754), so m / 10^k is the double nearest the decimal, exactly what
+// Number() gives (Clinger's fast path).
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-// At most 15 digits, so the digits' integer stays below 2^53 and is exact.
-const MAX_FAST_DIGITS = 15;
+const TWO_53 = 2 ** 53;
 
 /**
- * A plain decimal (`71.5`, `-3.25`, `1.0`, `5.`; at most 15 digits) by character codes, or
- * undefined when the text is anything else (exponents, whitespace, `+`, `.5`, words).
+ * A plain decimal (`71.5`, `-3.25`, `1.0`, `5.`, `72.69999694824219`) by character codes: its
+ * number, or null when it overflows; undefined when the text is anything else (exponents,
+ * whitespace, `+`, `.5`, words), for the pattern to decide. The digits' integer is exact while it
+ * stays below 2^53 (it only grows, and rounding is monotone, so a final value below 2^53 means every
+ * step was exact); longer ones go to Number(), which is what the pattern path would call.
  */
-function plainDecimal(text: string): number | undefined {
+function plainDecimal(text: string): number | null | undefined {
   const n = text.length;
-  let i = text.charCodeAt(0) === 45 ? 1 : 0; // '-'
+  const negative = text.charCodeAt(0) === 45; // '-'
   let m = 0;
   let digits = 0;
   let point = -1;
-  for (; i < n; i++) {
+  for (let i = negative ? 1 : 0; i < n; i++) {
     const c = text.charCodeAt(i) - 48;
     if (c >= 0 && c <= 9) {
       m = m * 10 + c;
@@ -29,9 +32,14 @@ function plainDecimal(text: string): number | undefined {
       point = i; // '.' after a digit
     else return undefined;
   }
-  if (digits === 0 || digits > MAX_FAST_DIGITS) return undefined;
-  const x = m / (POW10[point < 0 ? 0 : n - 1 - point] as number);
-  return text.charCodeAt(0) === 45 ? -x : x;
+  if (digits === 0) return undefined;
+  const scale = point < 0 ? 0 : n - 1 - point;
+  if (m < TWO_53 && scale < POW10.length) {
+    const x = m / (POW10[scale] as number);
+    return negative ? -x : x;
+  }
+  const x = Number(text);
+  return Number.isFinite(x) ? x : null;
 }
 
 /**
