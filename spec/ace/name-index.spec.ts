@@ -52,6 +52,18 @@ describe('createNameIndex', () => {
     });
   });
 
+  it("finds '' and names shorter than others, and nothing for names shorter than all", () => {
+    const requested = ['ses/site/long/points.Temp', '', 'ab', 'ses/site/long/points.Tem'];
+    const index = createNameIndex(requested.map((name, i) => [name, i] as const));
+    requested.forEach((name, i) => {
+      expect(index.get(name)).toBe(i);
+    });
+    for (const name of ['a', 'b', 'ba', 's', 'ses/site/long/points.Te', 'ses/site/long/points.TempX']) {
+      expect(index.get(name)).toBeUndefined();
+    }
+    expect(createNameIndex([['x', 1] as const]).get('')).toBeUndefined();
+  });
+
   it('knows nothing when nothing was requested', () => {
     const index = createNameIndex<number>([]);
     for (const name of ['', 'a', 'ses/site/x']) expect(index.get(name)).toBeUndefined();

@@ -228,26 +228,49 @@ describe('createSeriesAccumulator against the reference', () => {
       ),
   );
 
+  /** Both accumulators over the same pages: every page's counts, then the finished series, alike. */
+  function expectSameAccumulation(
+    c: { requested: string[]; startMs: number; spanMs: number },
+    pages: unknown[][],
+  ) {
+    const endMs = c.startMs + c.spanMs;
+    const fast = createSeriesAccumulator(c.requested, c.startMs, endMs);
+    const ref = referenceAccumulator(c.requested, c.startMs, endMs);
+    for (const page of pages) expect(fast.add(page)).toStrictEqual(ref.add(page));
+    const got = fast.finish();
+    const want = ref.finish();
+    expect(got.dropped).toBe(want.dropped);
+    expect(got.series.map((s) => s.point)).toStrictEqual(want.series.map((s) => s.point));
+    got.series.forEach((s, i) => {
+      expect(s.t).toStrictEqual(want.series[i]?.t);
+      // Values compared with Object.is: -0 stays -0.
+      expect(s.v.map((v) => (Object.is(v, -0) ? '-0' : v))).toStrictEqual(
+        want.series[i]?.v.map((v) => (Object.is(v, -0) ? '-0' : v)),
+      );
+    });
+  }
+
   it('keeps, drops, sorts and de-duplicates exactly as the reference does, page by page', () => {
     fc.assert(
-      fc.property(caseArb, ({ c, pages }) => {
-        const endMs = c.startMs + c.spanMs;
-        const fast = createSeriesAccumulator(c.requested, c.startMs, endMs);
-        const ref = referenceAccumulator(c.requested, c.startMs, endMs);
-        for (const page of pages) expect(fast.add(page)).toStrictEqual(ref.add(page));
-        const got = fast.finish();
-        const want = ref.finish();
-        expect(got.dropped).toBe(want.dropped);
-        expect(got.series.map((s) => s.point)).toStrictEqual(want.series.map((s) => s.point));
-        got.series.forEach((s, i) => {
-          expect(s.t).toStrictEqual(want.series[i]?.t);
-          // Values compared with Object.is: -0 stays -0.
-          expect(s.v.map((v) => (Object.is(v, -0) ? '-0' : v))).toStrictEqual(
-            want.series[i]?.v.map((v) => (Object.is(v, -0) ? '-0' : v)),
-          );
-        });
-      }),
+      fc.property(caseArb, ({ c, pages }) => expectSameAccumulation(c, pages)),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('does so on pages longer than the loop takes at once (its chunks), at every boundary', () => {
+    const longArb = caseArb.chain(({ c, pages }) =>
+      fc
+        .array(fc.integer({ min: 1_000, max: 3_200 }), { minLength: 1, maxLength: 2 })
+        .map((lengths) => ({
+          c,
+          pages: lengths.map((n, k) =>
+            Array.from({ length: n }, (_, i) => pages[k % pages.length]?.[i % 61] ?? i),
+          ),
+        })),
+    );
+    fc.assert(
+      fc.property(longArb, ({ c, pages }) => expectSameAccumulation(c, pages)),
+      { numRuns: 30 },
     );
   });
 });

@@ -14,6 +14,8 @@ const MAX_PROBES = 4;
 const MAX_REACH = 40;
 /** Names examined to choose the probes: the choice only affects speed, never the answer. */
 const SAMPLE = 128;
+/** minLength when no name is hashed: longer than any string, and still a small integer. */
+const NO_LENGTH = 0x3fff_ffff;
 
 /** A character a key reads: `charCodeAt(fromEnd · length + at)`, at < 0 counting from the end. */
 type Probe = readonly [fromEnd: 0 | 1, at: number];
@@ -44,24 +46,22 @@ function distinctKeys(keys: Int32Array, table: Int32Array, rounds: Int32Array, r
 /**
  * Probes chosen greedily: each next one tells the most of the (sampled) names apart with what the
  * length and the earlier ones read, until all are told apart or no probe helps. Padded to
- * MAX_PROBES with the first, so that the key always reads the same number of characters. Each
- * candidate's characters are read once, into a column: an accumulator is made per request.
+ * MAX_PROBES with the first, so that the key always reads the same number of characters. Only
+ * positions inside every name of at least `minLength` (≥ 1) characters are candidates: a key never
+ * reads past a name's end (an out-of-bounds charCodeAt, once seen, is called instead of inlined).
+ * Each candidate's characters are read once, into a column: an accumulator is made per request.
  */
-function chooseProbes(names: readonly string[]): Probe[] {
+function chooseProbes(names: readonly string[], minLength: number): Probe[] {
   const sample = names.slice(0, SAMPLE);
   const n = sample.length;
-  const reach = Math.min(
-    MAX_REACH,
-    sample.reduce((max, name) => Math.max(max, name.length), 0),
-  );
+  const reach = Math.min(MAX_REACH, minLength);
   const candidates: Probe[] = [];
   for (let k = 1; k <= reach; k++) candidates.push([1, -k], [0, k - 1]);
   const columns = candidates.map(([fromEnd, at]) => {
     const column = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const name = sample[i] as string;
-      // Past either end charCodeAt is NaN and NaN | 0 is 0: a short name simply reads zeros there.
-      column[i] = name.charCodeAt(fromEnd * name.length + at) | 0;
+      column[i] = name.charCodeAt(fromEnd * name.length + at);
     }
     return column;
   });
@@ -93,48 +93,106 @@ function chooseProbes(names: readonly string[]): Probe[] {
   return probes;
 }
 
-/** Creates an index of `entries` (a repeated name keeps its first value, as a Map built with `has` would). */
-export function createNameIndex<T>(entries: ReadonlyArray<readonly [string, T]>): NameIndex<T> {
-  const names: string[] = [];
-  const values: T[] = [];
-  const known = new Set<string>();
-  for (const [name, value] of entries) {
-    if (known.has(name)) continue;
-    known.add(name);
-    names.push(name);
-    values.push(value);
+/**
+ * The index: a class whose `get` is one function for every index, so the accumulator's loop
+ * inlines it once and keeps it. (Closures made per index would each be a new call target, and the
+ * loop's optimised code, specialised to one of them, would be thrown away with that request.)
+ */
+class ProbedNameIndex<T> implements NameIndex<T> {
+  /** The hashed names (all but ''), and their values. */
+  private readonly names: string[] = [];
+  private readonly values: T[] = [];
+  /** The value of '', kept apart: a key reads characters, and '' has none. */
+  private readonly empty: T | undefined;
+  /** The shortest hashed name's length: a shorter name (or '') is not among them. */
+  private readonly minLength: number;
+  private readonly keys: Int32Array;
+  /** 0 is an empty slot, i + 1 the i-th name: open addressing with linear probing. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+  // The four probes, as (fromEnd, at) pairs; see Probe.
+  private readonly e0: number;
+  private readonly a0: number;
+  private readonly e1: number;
+  private readonly a1: number;
+  private readonly e2: number;
+  private readonly a2: number;
+  private readonly e3: number;
+  private readonly a3: number;
+
+  constructor(entries: ReadonlyArray<readonly [string, T]>) {
+    const known = new Set<string>();
+    let empty: T | undefined;
+    let minLength = NO_LENGTH;
+    for (const [name, value] of entries) {
+      if (known.has(name)) continue;
+      known.add(name);
+      if (name === '') {
+        empty = value;
+        continue;
+      }
+      this.names.push(name);
+      this.values.push(value);
+      minLength = Math.min(minLength, name.length);
+    }
+    this.empty = empty;
+    this.minLength = minLength;
+    const probes = chooseProbes(this.names, minLength) as [Probe, Probe, Probe, Probe];
+    const [[e0, a0], [e1, a1], [e2, a2], [e3, a3]] = probes;
+    this.e0 = e0;
+    this.a0 = a0;
+    this.e1 = e1;
+    this.a1 = a1;
+    this.e2 = e2;
+    this.a2 = a2;
+    this.e3 = e3;
+    this.a3 = a3;
+    let bits = 3;
+    while (1 << bits < this.names.length * 2) bits++;
+    this.mask = (1 << bits) - 1;
+    this.keys = new Int32Array(this.mask + 1);
+    this.slots = new Int32Array(this.mask + 1);
+    this.names.forEach((name, i) => {
+      const k = this.keyOf(name);
+      let at = k & this.mask;
+      while (this.slots[at] !== 0) at = (at + 1) & this.mask;
+      this.keys[at] = k;
+      this.slots[at] = i + 1;
+    });
   }
-  const [[e0, a0], [e1, a1], [e2, a2], [e3, a3]] = chooseProbes(names) as [Probe, Probe, Probe, Probe];
-  const keyOf = (s: string): number => {
+
+  /** The key of a name of at least minLength characters: every probe is inside it. */
+  private keyOf(s: string): number {
     const n = s.length;
     let h = mixLength(n);
-    h = mixChar(h, s.charCodeAt(e0 * n + a0) | 0);
-    h = mixChar(h, s.charCodeAt(e1 * n + a1) | 0);
-    h = mixChar(h, s.charCodeAt(e2 * n + a2) | 0);
-    h = mixChar(h, s.charCodeAt(e3 * n + a3) | 0);
+    h = mixChar(h, s.charCodeAt(this.e0 * n + this.a0));
+    h = mixChar(h, s.charCodeAt(this.e1 * n + this.a1));
+    h = mixChar(h, s.charCodeAt(this.e2 * n + this.a2));
+    h = mixChar(h, s.charCodeAt(this.e3 * n + this.a3));
     return h ^ (h >>> 15);
-  };
-  let bits = 3;
-  while (1 << bits < names.length * 2) bits++;
-  const mask = (1 << bits) - 1;
-  const keys = new Int32Array(mask + 1);
-  // 0 is an empty slot, i + 1 the i-th name: open addressing with linear probing.
-  const slots = new Int32Array(mask + 1);
-  names.forEach((name, i) => {
-    const k = keyOf(name);
-    let at = k & mask;
-    while (slots[at] !== 0) at = (at + 1) & mask;
-    keys[at] = k;
-    slots[at] = i + 1;
-  });
-  return {
-    get(name) {
-      const k = keyOf(name);
-      for (let at = k & mask; ; at = (at + 1) & mask) {
-        const slot = slots[at] as number;
-        if (slot === 0) return undefined;
-        if (keys[at] === k && names[slot - 1] === name) return values[slot - 1];
-      }
-    },
-  };
+  }
+
+  get(name: string): T | undefined {
+    if (name.length < this.minLength) return name === '' ? this.empty : undefined;
+    const k = this.keyOf(name);
+    const { keys, slots, mask } = this;
+    for (let at = k & mask; ; at = (at + 1) & mask) {
+      const slot = slots[at] as number;
+      if (slot === 0) return undefined;
+      if (keys[at] === k && this.names[slot - 1] === name) return this.values[slot - 1];
+    }
+  }
+}
+
+/**
+ * The index of no names, shared. Also what keeps the index's hidden class alive between requests:
+ * V8 drops a class's shape when no object of it is left, and with it every piece of optimised
+ * code that checks for it, so without one long-lived index each request would re-optimise the
+ * page loop from scratch (measured: a recompile after every GC).
+ */
+const NO_NAMES = new ProbedNameIndex<never>([]);
+
+/** Creates an index of `entries` (a repeated name keeps its first value, as a Map built with `has` would). */
+export function createNameIndex<T>(entries: ReadonlyArray<readonly [string, T]>): NameIndex<T> {
+  return entries.length === 0 ? NO_NAMES : new ProbedNameIndex(entries);
 }
