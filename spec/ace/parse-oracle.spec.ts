@@ -259,14 +259,12 @@ describe('createSeriesAccumulator against the reference', () => {
 
   it('does so on pages longer than the loop takes at once (its chunks), at every boundary', () => {
     const longArb = caseArb.chain(({ c, pages }) =>
-      fc
-        .array(fc.integer({ min: 1_000, max: 3_200 }), { minLength: 1, maxLength: 2 })
-        .map((lengths) => ({
-          c,
-          pages: lengths.map((n, k) =>
-            Array.from({ length: n }, (_, i) => pages[k % pages.length]?.[i % 61] ?? i),
-          ),
-        })),
+      fc.array(fc.integer({ min: 1_000, max: 3_200 }), { minLength: 1, maxLength: 2 }).map((lengths) => ({
+        c,
+        pages: lengths.map((n, k) =>
+          Array.from({ length: n }, (_, i) => pages[k % pages.length]?.[i % 61] ?? i),
+        ),
+      })),
     );
     fc.assert(
       fc.property(longArb, ({ c, pages }) => expectSameAccumulation(c, pages)),
