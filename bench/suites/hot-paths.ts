@@ -34,7 +34,8 @@ export function acePage(): { text: string; points: string[]; startMs: number; en
   };
 }
 
-function transform(page: ReturnType<typeof acePage>): number {
+/** The measured path: JSON.parse, the body check, one accumulator over the page, finish. */
+export function transform(page: ReturnType<typeof acePage>): number {
   const body = parseSamplesBody(JSON.parse(page.text) as unknown);
   if (!body.ok) throw new Error('page did not parse');
   const acc = createSeriesAccumulator(page.points, page.startMs, page.endMs);

@@ -4,6 +4,10 @@
 // is kept (docs/RELIABILITY.md, Data semantics). Owns no I/O and no policy; the client decides
 // what to fetch.
 import { type AppError, err, ok, type Result } from '../errors.ts';
+import { createNameIndex, type NameIndex } from './name-index.ts';
+import { parseAceTime, parseAceValue } from './sample-fields.ts';
+
+export { parseAceTime, parseAceValue };
 
 /** One point's samples: parallel arrays of epoch ms (ascending, unique) and finite values. */
 export interface PointSeries {
@@ -87,65 +91,6 @@ export function parseSamplesBody(body: unknown): Result<SamplesPage> {
   return ok({ samples, nextCursor: cursor === '' ? null : cursor });
 }
 
-const NUMBER_PATTERN = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
-
-/**
- * ACE's value (normally a string like "71.5") as a finite number, or null for "NaN", "inf",
- * "-inf", overflow, empty or anything else. Plain JSON numbers and booleans are accepted too.
- */
-export function parseAceValue(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value !== 'string' || !NUMBER_PATTERN.test(value)) return null;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : null;
-}
-
-const TIME_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/;
-// A 100k-sample page repeats the same few dates: Date.UTC and its validation run once per date.
-const dayCache = new Map<string, number | null>();
-
-function dayStartMs(y: string, mo: string, d: string): number | null {
-  const key = `${y}${mo}${d}`;
-  const hit = dayCache.get(key);
-  if (hit !== undefined) return hit;
-  const year = Number(y);
-  const month = Number(mo);
-  const day = Number(d);
-  let ms: number | null = Date.UTC(year, month - 1, day);
-  const check = new Date(ms);
-  if (month < 1 || month > 12 || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) ms = null;
-  if (dayCache.size > 4096) dayCache.clear();
-  dayCache.set(key, ms);
-  return ms;
-}
-
-/**
- * ACE's sample time (`2026-01-05T13:04:05.123456`, naive, meaning UTC) as whole epoch ms: the
- * microseconds are truncated, so two samples within one ms collapse into one (de-duplicated).
- * A `Z` or offset is honoured if ACE ever sends one. Null for anything else.
- */
-export function parseAceTime(text: unknown): number | null {
-  if (typeof text !== 'string' || text.length > 40) return null;
-  const m = TIME_PATTERN.exec(text);
-  if (!m) return null;
-  const [, y = '', mo = '', d = '', h = '', mi = '', s = '', frac = '', zone = ''] = m;
-  const day = dayStartMs(y, mo, d);
-  const hour = Number(h);
-  const minute = Number(mi);
-  const second = Number(s);
-  if (day === null || hour > 23 || minute > 59 || second > 59) return null;
-  let ms = day + hour * 3_600_000 + minute * 60_000 + second * 1000;
-  if (frac) ms += Number(frac.slice(0, 3).padEnd(3, '0'));
-  if (zone && zone !== 'Z') {
-    const digits = zone.slice(1).replace(':', '');
-    const offset = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4));
-    ms -= (zone.startsWith('-') ? -1 : 1) * offset * 60_000;
-  }
-  return ms;
-}
-
 /** Counts of what one `add` kept and dropped. */
 export interface AddCounts {
   kept: number;
@@ -170,39 +115,23 @@ export function createSeriesAccumulator(
   endMs: number,
 ): SeriesAccumulator {
   const order: PointSeries[] = [];
-  const byName = new Map<string, PointSeries>();
+  const listed = new Set<string>();
   for (const point of points) {
-    if (byName.has(point)) continue;
-    const s: PointSeries = { point, t: [], v: [] };
-    byName.set(point, s);
-    order.push(s);
+    if (listed.has(point)) continue;
+    listed.add(point);
+    order.push({ point, t: doubles(), v: doubles() });
   }
+  const byName = createNameIndex(order.map((s) => [s.point, s] as const));
   let dropped = 0;
   return {
     add(samples) {
       let kept = 0;
       let pageDropped = 0;
-      for (const entry of samples) {
-        if (!isRecord(entry) || typeof entry.name !== 'string') {
-          pageDropped++;
-          continue;
-        }
-        const series = byName.get(entry.name);
-        if (!series) continue; // another point of the site: the paginated endpoint ignores filters
-        const t = parseAceTime(entry.time);
-        if (t === null) {
-          pageDropped++;
-          continue;
-        }
-        if (t < startMs || t >= endMs) continue;
-        const v = parseAceValue(entry.value);
-        if (v === null) {
-          pageDropped++;
-          continue;
-        }
-        series.t.push(t);
-        series.v.push(v);
-        kept++;
+      for (let from = 0; from < samples.length; from += CHUNK) {
+        const to = Math.min(samples.length, from + CHUNK);
+        const counts = addRange(samples, from, to, byName, startMs, endMs);
+        kept += counts.kept;
+        pageDropped += counts.dropped;
       }
       dropped += pageDropped;
       return { kept, dropped: pageDropped };
@@ -214,19 +143,90 @@ export function createSeriesAccumulator(
 }
 
 /**
- * Sorts a series by time and keeps the first sample of each time (ACE's page order), in place
- * when it is already ascending, which is the common case (ACE answers in time order).
+ * An empty array already of doubles: times and values pushed into it never change its kind, so
+ * the page loop's `push` sees one kind of array and is inlined (a `[]` starts as small integers).
+ */
+function doubles(): number[] {
+  const a = [0.5];
+  a.pop();
+  return a;
+}
+
+/**
+ * Entries a page loop call takes: the loop is a plain function called many times per page, so V8
+ * optimises it once for all requests (a loop run once per page would be recompiled for each).
+ */
+const CHUNK = 1024;
+
+/** Adds `samples[from, to)` to the series `byName` finds; what `add` does, for one chunk. */
+function addRange(
+  samples: readonly unknown[],
+  from: number,
+  to: number,
+  byName: NameIndex<PointSeries>,
+  startMs: number,
+  endMs: number,
+): AddCounts {
+  let kept = 0;
+  let pageDropped = 0;
+  for (let i = from; i < to; i++) {
+    const entry = samples[i];
+    if (!isRecord(entry)) {
+      pageDropped++;
+      continue;
+    }
+    const name = entry.name;
+    if (typeof name !== 'string') {
+      pageDropped++;
+      continue;
+    }
+    const series = byName.get(name);
+    if (!series) continue; // another point of the site: the paginated endpoint ignores filters
+    const t = parseAceTime(entry.time);
+    if (t === null) {
+      pageDropped++;
+      continue;
+    }
+    if (t < startMs || t >= endMs) continue;
+    const v = parseAceValue(entry.value);
+    if (v === null) {
+      pageDropped++;
+      continue;
+    }
+    series.t.push(t);
+    series.v.push(v);
+    kept++;
+  }
+  return { kept, dropped: pageDropped };
+}
+
+/**
+ * Sorts a series by time and keeps the first sample of each time (ACE's page order). Already
+ * ascending, the common case (ACE answers in time order), it is returned as it is; ascending with
+ * repeated times, it is de-duplicated in one pass; only out-of-order input is sorted.
  */
 export function sortUnique(series: PointSeries): PointSeries {
   const { t, v } = series;
-  let ascending = true;
+  let repeats = false;
   for (let i = 1; i < t.length; i++) {
-    if ((t[i] ?? 0) <= (t[i - 1] ?? 0)) {
-      ascending = false;
-      break;
-    }
+    const step = (t[i] as number) - (t[i - 1] as number);
+    if (step < 0) return sortedUnique(series);
+    if (step === 0) repeats = true;
   }
-  if (ascending) return series;
+  if (!repeats) return series;
+  const outT: number[] = [];
+  const outV: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const ti = t[i] as number;
+    if (i > 0 && ti === t[i - 1]) continue;
+    outT.push(ti);
+    outV.push(v[i] as number);
+  }
+  return { point: series.point, t: outT, v: outV };
+}
+
+function sortedUnique(series: PointSeries): PointSeries {
+  const { t, v } = series;
   const idx = t.map((_, i) => i);
   // Stable sort keeps page order among equal times, so "first wins" is deterministic.
   idx.sort((a, b) => (t[a] ?? 0) - (t[b] ?? 0));

@@ -1,7 +1,8 @@
 // Pure planning of a timeseries fetch from ACE: get_timeseries batches (≤ 50 names, ≤ 6 in
 // flight, windows sliced so no call is huge) for small point sets, else the paginated site
 // endpoint with a page size from ACE's enum; and the page and byte budgets (review 22) that end
-// a fetch with a typed error. Owns decisions only; client.ts performs them.
+// a fetch with a typed error. Owns decisions only; fetch-timeseries.ts and page-runners.ts
+// perform them.
 import { type AppError, err, ok, type Result } from '../errors.ts';
 
 /** The only page sizes ACE's paginated endpoint accepts (anything else is a 400). */
