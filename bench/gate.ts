@@ -37,7 +37,7 @@ export const NOISE_FACTOR = 2;
 export const MIN_RATIO_TOLERANCE = 0.2;
 /**
  * …and a ratio whose tolerance would exceed this is not gated: a path doing twice its work raised
- * its ratio by 44–122% in `npm run bench:prove` (less where only part of the call is doubled), so
+ * its ratio by 44–128% in `npm run bench:prove` (less where only part of the call is doubled), so
  * a wider limit could not tell most of them from noise. bench:prove checks each gated path.
  */
 export const MAX_RATIO_TOLERANCE = 0.6;
