@@ -8,11 +8,10 @@ import { env, SELF } from 'cloudflare:test';
 import { decode } from '@msgpack/msgpack';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
-import { pointSamples } from '../../fixtures/ace/generator.ts';
-import { parseAceValue } from '../../src/ace/parse.ts';
 import { type CompactSeries, fromCompact } from '../../src/encoding/compact.ts';
 import { harness } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
+import { truth } from '../support/builders.ts';
 import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
 
 const DAY = 86_400_000;
@@ -45,19 +44,6 @@ const upstreamTimeseriesCalls = () => {
   return (r.get_timeseries ?? 0) + (r.paginated ?? 0);
 };
 
-function truth(name: string, startMs: number, endMs: number) {
-  const p = small.find((q) => q.point.name === name);
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const s of p ? pointSamples(p, startMs, endMs) : []) {
-    const value = parseAceValue(s.value);
-    if (value === null) continue;
-    t.push(s.t);
-    v.push(value);
-  }
-  return { t, v };
-}
-
 beforeEach(async () => {
   await env.DB.prepare('DELETE FROM cache_entries').run();
 });
@@ -74,7 +60,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     const body = await res.json<Body>();
     expect(body.series.map((s) => s.point)).toEqual(order);
     for (const s of body.series)
-      expect({ t: s.t, v: s.v }).toEqual(truth(s.point, D0 + 3_600_000, D0 + DAY + 7_200_000));
+      expect({ t: s.t, v: s.v }).toEqual(truth('demo-small', s.point, D0 + 3_600_000, D0 + DAY + 7_200_000));
     expect(body.meta.samples).toBe(body.series.reduce((n, s) => n + s.t.length, 0));
     expect(body.meta).toMatchObject({ cache: 'miss', route: 'upstream', chunks: 2 });
     expect(res.headers.get('x-cache')).toBe('MISS');
@@ -171,7 +157,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-cache')).toBe('BYPASS');
     const body = await res.json<Body>();
-    expect(body.series[0]?.t).toEqual(truth(names[0] ?? '', D0 + 30 * DAY, D0 + 31 * DAY).t);
+    expect(body.series[0]?.t).toEqual(truth('demo-small', names[0] ?? '', D0 + 30 * DAY, D0 + 31 * DAY).t);
     const rows = await env.DB.prepare('SELECT count(*) AS n FROM cache_entries').first<{ n: number }>();
     expect(rows?.n).toBe(0);
   });

@@ -14,6 +14,7 @@ import { createServices } from '../../src/services.ts';
 import { harness, type LogLine } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
 import { recordingDataset } from '../support/analytics.ts';
+import { recordingQueue } from '../support/builders.ts';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2025, 9, 6);
@@ -33,26 +34,11 @@ const logs: LogLine[] = [];
 const sent: unknown[] = [];
 const analytics = recordingDataset(env.ANALYTICS);
 
-function recordingQueue(real: Queue): Queue {
-  return new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'send') {
-        return async (body: unknown, options?: QueueSendOptions) => {
-          sent.push(body);
-          return target.send(body, options);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 const bindings: Partial<Env> = {
   ADMIN_TOKEN: ADMIN,
   ANALYTICS: analytics.dataset,
-  JOBS: recordingQueue(env.JOBS),
-  JOBS_HIGH: recordingQueue(env.JOBS_HIGH),
+  JOBS: recordingQueue(env.JOBS, (body) => sent.push(body)).queue,
+  JOBS_HIGH: recordingQueue(env.JOBS_HIGH, (body) => sent.push(body)).queue,
 };
 
 /** Finds any secret in a text; the secret itself is reported, nothing else. */
