@@ -14,7 +14,7 @@ import {
   sliceWindow,
   WIRE_BYTES_PER_SAMPLE,
 } from '../../src/ace/plan.ts';
-import { windowArb } from '../support/arbitraries.ts';
+import { windowArb } from '../support/arbitraries/time.ts';
 
 const MiB = 1024 ** 2;
 const namesArb = (max: number) =>

@@ -18,7 +18,7 @@ import { createDb, MAX_BATCH_STATEMENTS } from '../../src/db/d1.ts';
 import { MAX_BOUND_PARAMS } from '../../src/db/sql.ts';
 import type { ColumnSeries } from '../../src/encoding/layout.ts';
 import { createLogger } from '../../src/obs/log.ts';
-import { AGG_SPAN_MS, AGG_T0, aggSeriesArb, aggSpanArb } from '../support/arbitraries.ts';
+import { AGG_SPAN_MS, AGG_T0, aggSeriesArb, aggSpanArb } from '../support/arbitraries/aggregates.ts';
 import { createFaultPlan, type D1Op, faultyD1 } from '../support/faults.ts';
 
 const HOUR = 3_600_000;

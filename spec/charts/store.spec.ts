@@ -12,7 +12,7 @@ import { createDb } from '../../src/db/d1.ts';
 import type { Result } from '../../src/errors.ts';
 import { sha256Hex } from '../../src/hash.ts';
 import { createLogger } from '../../src/obs/log.ts';
-import { chartBodyArb } from '../support/arbitraries.ts';
+import { chartBodyArb } from '../support/arbitraries/charts.ts';
 import { createFaultPlan, type D1Op, faultyD1 } from '../support/faults.ts';
 
 const T0 = Date.UTC(2026, 10, 1);

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobStore } from '../../src/jobs/store.ts';
-import { jobPriorityArb } from '../support/arbitraries.ts';
+import { jobPriorityArb } from '../support/arbitraries/jobs.ts';
 import { drainRejections } from '../support/builders.ts';
 import { interleave } from '../support/interleave.ts';
 import {

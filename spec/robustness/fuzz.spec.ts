@@ -27,7 +27,7 @@ import {
   queryStringArb,
   routeBodyArb,
   routeQueryArb,
-} from '../support/arbitraries.ts';
+} from '../support/arbitraries/fuzz.ts';
 
 const BASE = 'https://vitals.test';
 const ADMIN_TOKEN = env.ADMIN_TOKEN;

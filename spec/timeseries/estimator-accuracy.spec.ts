@@ -16,7 +16,7 @@ import {
   learnDensity,
   type PointKnowledge,
 } from '../../src/timeseries/estimator.ts';
-import { windowArb } from '../support/arbitraries.ts';
+import { windowArb } from '../support/arbitraries/time.ts';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

@@ -9,7 +9,7 @@ import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { countSamples } from '../../fixtures/ace/generator.ts';
 import { type DensitySource, estimate, learnDensity } from '../../src/timeseries/estimator.ts';
 import { decideRoute, SAFETY_MARGIN, upperBound } from '../../src/timeseries/router.ts';
-import { windowArb } from '../support/arbitraries.ts';
+import { windowArb } from '../support/arbitraries/time.ts';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;

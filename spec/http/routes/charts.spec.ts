@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { MAX_CHART_OPTIONS_BYTES } from '../../../src/http/schemas/charts.ts';
 import { aceMock } from '../../support/ace.ts';
-import { chartBodyArb } from '../../support/arbitraries.ts';
+import { chartBodyArb } from '../../support/arbitraries/charts.ts';
 import { createFaultPlan, type D1Op, faultyD1 } from '../../support/faults.ts';
 import { type ErrorJson, harness } from '../harness.ts';
 

@@ -14,7 +14,7 @@ import {
   siteNameSchema,
   timeSchema,
 } from '../../../src/http/schemas/common.ts';
-import { epochMsArb, formatIso, isoStyleArb } from '../../support/arbitraries.ts';
+import { epochMsArb, formatIso, isoStyleArb } from '../../support/arbitraries/time.ts';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 /** Names the schema's doc allows: a letter or digit, then letters, digits, ".", "_", "-"; no "..". */

@@ -6,7 +6,11 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import { isTerminal } from '../../../src/jobs/state.ts';
 import type { JobPriority } from '../../../src/jobs/store.ts';
-import { jobPriorityArb, permanentAceStatusArb, transientAceStatusArb } from '../../support/arbitraries.ts';
+import {
+  jobPriorityArb,
+  permanentAceStatusArb,
+  transientAceStatusArb,
+} from '../../support/arbitraries/jobs.ts';
 import {
   ACTIVE,
   DLQ,
