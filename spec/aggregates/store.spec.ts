@@ -3,7 +3,7 @@
 // window add up through the edge merge, bulk upserts and IN reads stay under D1's 100 bound
 // parameters (review 13, 43), coverage names the missing windows, failures are values.
 // Storage is shared by this file's tests, so each test records under its own site.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,10 +1,10 @@
-// The read path end to end through the Worker (SELF: real Hono app, real local D1 and R2, the
+// The read path end to end through the Worker (exports.default: real Hono app, real local D1 and R2, the
 // synthetic ACE behind msw): data equals the generator's truth, a miss then a hit returns
 // identical data in both formats, a sliding window fetches only the new day, the shared cache
 // refuses principals ACE refuses, R2 failures degrade to BYPASS, and concurrent cold requests
 // share one upstream fetch per chunk.
 
-import { env, SELF } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { decode } from '@msgpack/msgpack';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
@@ -34,7 +34,7 @@ async function get(
   headers: Record<string, string> = {},
 ) {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
-  return SELF.fetch(`https://vitals.test/api/sites/demo-small/timeseries?${qs}`, {
+  return exports.default.fetch(`https://vitals.test/api/sites/demo-small/timeseries?${qs}`, {
     headers: { authorization: `Bearer ${token}`, ...headers },
   });
 }
@@ -89,7 +89,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     const token = freshToken();
     const q = { points: names.join(','), start: D0 + 5 * DAY, end: D0 + 5 * DAY + 7_200_000 };
     const viaGet = await (await get(q, token)).json<Body>();
-    const viaPost = await SELF.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
+    const viaPost = await exports.default.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ points: names, start: q.start, end: q.end }),

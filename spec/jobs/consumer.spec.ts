@@ -3,7 +3,8 @@
 // anything runs, claimed once, results in R2 in the cache's encoding, failures through the one
 // mapping, cancel at a page boundary, DLQ → dead. Storage is shared by this file's tests, so each
 // job gets its own principal and request key.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { type AceClient, createAceClient } from '../../src/ace/client.ts';

@@ -2,7 +2,7 @@
 // first (ties by id), every letter exactly once across pages at any page size, open letters only
 // unless asked for all, rows mapped back whole; a foreign cursor is invalid_input; replay resolves
 // a letter to its job (unknown → not_found, already replayed → conflict, never touching the job).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../src/clock.ts';

@@ -2,7 +2,7 @@
 // stale running job back to retrying with a fresh signed message, marks one with no attempts left
 // dead with exactly one dead letter, leaves fresh heartbeats alone; result expiry deletes the R2
 // object before the job forgets it, and a failing delete forgets nothing.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';

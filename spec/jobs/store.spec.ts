@@ -2,7 +2,7 @@
 // agrees with the pure machine (state.ts), refusals are typed values, claims are atomic, attempts
 // stay bounded, cancel and dedup semantics, principals are isolated, dead means one dead letter.
 // Storage is shared by this file's tests, so each job gets its own principal or request key.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Clock, randomId } from '../../src/clock.ts';

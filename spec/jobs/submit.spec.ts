@@ -1,7 +1,7 @@
 // Specifies src/jobs/submit.ts with the real local D1 and the real local queue bindings (JOBS,
 // JOBS_HIGH), each behind a recording wrapper that can make send throw: row first, a signed
 // message to the priority's queue, no second message for an identical job, enqueue_failed on error.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';

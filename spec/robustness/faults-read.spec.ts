@@ -3,7 +3,7 @@
 // ACE and R2 / D1 / Queue faults from wrappers around the real bindings. Each row states the
 // outcome: the generator's exact data (degraded but correct), or a clean error with its status and
 // code; and after every row nothing half-written is readable from the cache.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';

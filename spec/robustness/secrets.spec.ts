@@ -4,7 +4,8 @@
 // metadata, bytes, gunzipped), every captured log line and every analytics data point is scanned
 // for them; queue messages carry ids only; and the admin and HMAC comparisons go through the
 // platform's constant-time primitives (observed, not assumed).
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { gunzip } from '../../src/encoding/gzip.ts';

@@ -2,7 +2,7 @@
 // with the parts a spec sets (clock, ACE verdicts, limits), a job request any store accepts, a
 // real queue binding that records what is sent through it, and the truth a read must serve. Owns
 // construction only. Imports the Workers runtime's env, so its users run in workerd.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { samplesFor } from '../../fixtures/ace/generator.ts';
 import {
   createProofMemory,

@@ -4,7 +4,7 @@
 // at least 95% of estimates are within ±20% of the true count; from catalogue intervals alone,
 // at least 95% are within a factor of 2; the configured default never under-estimates the densest
 // interval class. Truth counts are memoised per point and UTC day (countSamples, pure).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CataloguePoint, COLLECT_INTERVALS, sitePoints } from '../../fixtures/ace/catalogue.ts';

@@ -3,7 +3,8 @@
 // pages by cursor; replay takes a dead letter id, re-queues the dead job (queued, letter closed,
 // and the real consumer then runs it) while a closed letter or a job that is not dead is 409 and an
 // unknown letter 404; a purge removes one site's objects and rows only.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { randomId } from '../../../src/clock.ts';

@@ -2,7 +2,7 @@
 // listing with display names, cursor paging over a whole catalogue without duplicates, search,
 // limit bounds, ACE's 401/403/404 for tokens and sites, bad site names and cursors as 400, an
 // ACE failure as 502 without its text, and the route in the OpenAPI document.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../../fixtures/ace/catalogue.ts';
@@ -36,7 +36,7 @@ let tokens = 0;
 const freshToken = (prefix = 'route-spec') => `${prefix}-${++tokens}-${Math.random().toString(36).slice(2)}`;
 
 function get(path: string, token: string | null = 'route-spec-token', headers: Record<string, string> = {}) {
-  return SELF.fetch(`https://vitals.test${path}`, {
+  return exports.default.fetch(`https://vitals.test${path}`, {
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
   });
 }
@@ -212,7 +212,7 @@ describe('GET /api/sites/{site}/points', () => {
   });
 
   it('is in the OpenAPI document with its query parameters', async () => {
-    const doc = await (await SELF.fetch('https://vitals.test/openapi.json')).json<{
+    const doc = await (await exports.default.fetch('https://vitals.test/openapi.json')).json<{
       paths: Record<string, { get?: { parameters?: Array<{ name: string; in: string }> } }>;
     }>();
     const op = doc.paths['/api/sites/{site}/points']?.get;

@@ -2,7 +2,8 @@
 // store, submitter, consumer and reaper, with Queues simulated as Cloudflare runs it (each delivery
 // a createMessageBatch through handleBatch, acks and retries read back with getQueueResult) and
 // only ACE mocked (msw); the invariants checked after every command, and the drain to terminal.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { type AceClient, createAceClient } from '../../../src/ace/client.ts';
 import { createAceUpstream } from '../../../src/ace/resilience.ts';
