@@ -12,8 +12,9 @@ import {
   PAGE_SIZES,
   planFetch,
   sliceWindow,
+  WIRE_BYTES_PER_SAMPLE,
 } from '../../src/ace/plan.ts';
-import { windowArb } from '../support/arbitraries.ts';
+import { windowArb } from '../support/arbitraries/time.ts';
 
 const MiB = 1024 ** 2;
 const namesArb = (max: number) =>
@@ -27,19 +28,77 @@ describe('page sizes', () => {
     expect([...PAGE_SIZES]).toEqual([...MOCK_PAGE_SIZES]);
   });
 
-  it('chooses an enum size, one page when it fits a quarter of the byte budget, else the largest that does', () => {
+  // Worked by hand: a quarter of the byte budget over 160 wire bytes a sample (one 100k page of
+  // ACE's JSON measured 15.6 MB) caps the page; the smallest enum size that holds the expected
+  // samples under that cap wins, else the cap itself. 64 MiB / 4 / 160 = 104,857.6 → 100,000.
+  it.each<[number, number, number]>([
+    [0, 64 * MiB, 3],
+    [3, 64 * MiB, 3],
+    [4, 64 * MiB, 10],
+    [1_400, 64 * MiB, 5_000],
+    [100_000, 64 * MiB, 100_000],
+    [100_001, 64 * MiB, 100_000],
+    [10_000_000, 64 * MiB, 100_000],
+    // 500 samples × 160 B × 4 = 320,000 B: the budget that just admits 500-sample pages.
+    [600, 320_000, 500],
+    [400, 320_000, 500],
+    [600, 319_999, 100],
+    // 3 × 160 × 4 = 1,920 B: under it no enum size fits; the smallest is used anyway.
+    [50, 1_919, 3],
+    [1, 1, 3],
+    // 300,000 × 160 × 4 = 192,000,000 B.
+    [250_000, 192_000_000, 300_000],
+    [250_000, 191_999_999, 100_000],
+    [10_000_000, 512 * MiB, 500_000],
+  ])('chooses for %i expected samples under a %i-byte budget a page of %i', (expected, maxBytes, size) => {
+    expect(choosePageSize(expected, maxBytes)).toBe(size);
+  });
+
+  const choiceArb = fc.tuple(fc.integer({ min: 0, max: 10_000_000 }), fc.integer({ min: 1, max: 512 * MiB }));
+  const pageBytes = (size: number) => size * WIRE_BYTES_PER_SAMPLE;
+
+  it('chooses a size ACE accepts', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 0, max: 10_000_000 }),
-        fc.integer({ min: 1, max: 512 * MiB }),
-        (expected, maxBytes) => {
-          const size = choosePageSize(expected, maxBytes);
-          expect(PAGE_SIZES).toContain(size);
-          const fitting = PAGE_SIZES.filter((s) => s * 160 <= maxBytes / 4);
-          const cap = fitting.at(-1) ?? PAGE_SIZES[0];
-          expect(size).toBe(PAGE_SIZES.find((s) => s >= expected && s <= cap) ?? cap);
-        },
-      ),
+      fc.property(choiceArb, ([expected, maxBytes]) => {
+        expect(PAGE_SIZES).toContain(choosePageSize(expected, maxBytes));
+      }),
+    );
+  });
+
+  it('never chooses a page over a quarter of the byte budget, unless no size fits', () => {
+    fc.assert(
+      fc.property(choiceArb, ([expected, maxBytes]) => {
+        const size = choosePageSize(expected, maxBytes);
+        expect(size === PAGE_SIZES[0] || pageBytes(size) <= maxBytes / 4).toBe(true);
+      }),
+    );
+  });
+
+  it('takes one page whenever a size within the budget holds every expected sample', () => {
+    fc.assert(
+      fc.property(choiceArb, ([expected, maxBytes]) => {
+        const oneFits = PAGE_SIZES.some((s) => s >= expected && pageBytes(s) <= maxBytes / 4);
+        expect(choosePageSize(expected, maxBytes) >= expected).toBe(oneFits || expected <= PAGE_SIZES[0]);
+      }),
+    );
+  });
+
+  it('takes no larger a page than one page needs: every smaller size holds fewer samples', () => {
+    fc.assert(
+      fc.property(choiceArb, ([expected, maxBytes]) => {
+        const size = choosePageSize(expected, maxBytes);
+        expect(PAGE_SIZES.filter((s) => s < size && s >= expected)).toEqual([]);
+      }),
+    );
+  });
+
+  it('takes the fewest pages when one is not enough: every larger size is past the budget', () => {
+    fc.assert(
+      fc.property(choiceArb, ([expected, maxBytes]) => {
+        const size = choosePageSize(expected, maxBytes);
+        const largerWithin = PAGE_SIZES.filter((s) => s > size && pageBytes(s) <= maxBytes / 4);
+        expect(size >= expected || largerWithin.length === 0).toBe(true);
+      }),
     );
   });
 

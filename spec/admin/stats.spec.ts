@@ -3,7 +3,7 @@
 // job store, result cache and counters — jobs by status, open dead letters, cache entries and
 // bytes (the R2 objects' sizes), hit rate and route mix over the last 7 UTC days only, the routing
 // thresholds from the injected function; an empty system reads as zeros and a null hit rate.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAdminStats, type RoutingThresholds } from '../../src/admin/stats.ts';
 import { createCacheEviction } from '../../src/cache/eviction.ts';

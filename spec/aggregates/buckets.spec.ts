@@ -23,8 +23,8 @@ import {
   aggSeriesArb,
   aggSpanArb,
   aggTimeArb,
-  finiteDoubleArb,
-} from '../support/arbitraries.ts';
+} from '../support/arbitraries/aggregates.ts';
+import { finiteDoubleArb } from '../support/arbitraries/edge.ts';
 
 const HOUR = 3_600_000;
 const bucketArb = fc.constantFrom(...AGG_BUCKETS);

@@ -2,7 +2,7 @@
 // retention move to one gzip NDJSON object per site and month and leave D1 only after the put
 // succeeded; an existing month is merged, not overwritten; a failing or refused R2 write, or a
 // corrupt archive, deletes nothing; each pass is bounded; rows changed meanwhile stay.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ArchivedBucket, archiveKey, createAggregateRetention } from '../../src/aggregates/retention.ts';
 import { createAggregateStore } from '../../src/aggregates/store.ts';

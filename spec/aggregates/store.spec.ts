@@ -3,7 +3,7 @@
 // window add up through the edge merge, bulk upserts and IN reads stay under D1's 100 bound
 // parameters (review 13, 43), coverage names the missing windows, failures are values.
 // Storage is shared by this file's tests, so each test records under its own site.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,7 +18,7 @@ import { createDb, MAX_BATCH_STATEMENTS } from '../../src/db/d1.ts';
 import { MAX_BOUND_PARAMS } from '../../src/db/sql.ts';
 import type { ColumnSeries } from '../../src/encoding/layout.ts';
 import { createLogger } from '../../src/obs/log.ts';
-import { AGG_SPAN_MS, AGG_T0, aggSeriesArb, aggSpanArb } from '../support/arbitraries.ts';
+import { AGG_SPAN_MS, AGG_T0, aggSeriesArb, aggSpanArb } from '../support/arbitraries/aggregates.ts';
 import { createFaultPlan, type D1Op, faultyD1 } from '../support/faults.ts';
 
 const HOUR = 3_600_000;

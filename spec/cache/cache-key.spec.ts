@@ -10,7 +10,7 @@ import {
   chunkKey,
   chunkObjectKey,
 } from '../../src/cache/cache-key.ts';
-import { chunkKeyInputArb, nearMissArb, separatorTrickArb } from '../support/arbitraries.ts';
+import { chunkKeyInputArb, nearMissArb, separatorTrickArb } from '../support/arbitraries/cache-keys.ts';
 
 describe('chunkKey', () => {
   it('is 64 lowercase hex digits', async () => {

@@ -1,6 +1,6 @@
 // The eviction pass against the real local R2 and D1: expired entries go, the cap holds, and
 // failures are counted and logged rather than thrown (review 4).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCacheEviction } from '../../src/cache/eviction.ts';
 import { createResultCache } from '../../src/cache/result-cache.ts';

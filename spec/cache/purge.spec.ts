@@ -2,7 +2,7 @@
 // site's objects and index rows, a full purge everything indexed, job results never; each call is
 // bounded (batches × rounds) and says whether it finished; an R2 failure is `unavailable`, what
 // was removed stays removed, and the next call finishes the job.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCacheEviction } from '../../src/cache/eviction.ts';
 import { createCachePurge } from '../../src/cache/purge.ts';

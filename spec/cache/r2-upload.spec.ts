@@ -1,7 +1,7 @@
 // Streaming gzip uploads into the real local R2: small payloads as one put, large ones as a
 // multipart upload with equal-sized parts; the stored bytes gunzip to the original; a failure in
 // the middle leaves no readable object (a failing wrapper around the real bucket).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createStreamingUpload, MIN_PART_BYTES, uploadStream } from '../../src/cache/r2-upload.ts';
 import { gunzip, gzipStream } from '../../src/encoding/gzip.ts';

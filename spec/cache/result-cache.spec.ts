@@ -1,6 +1,6 @@
 // The result cache against the real local R2 and D1: round trips, honest gzip labels, TTL, the
 // index, degradation when R2 or D1 fail (fault wrappers around the real bindings), and the size cap.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createCacheEviction } from '../../src/cache/eviction.ts';
 import { type ChunkMeta, createResultCache, touchStatements } from '../../src/cache/result-cache.ts';

@@ -2,7 +2,7 @@
 // a fresh proof skips ACE (from the isolate's memory, or from D1 in another isolate), an old one
 // asks again, refusals are returned and withdraw the proof from memory and D1 at once, and the
 // isolate never remembers a proof longer than the proof itself holds.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ACCESS_PROOF_MAX_AGE_MS,

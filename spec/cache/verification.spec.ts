@@ -2,7 +2,7 @@
 // 20 a minute per key, as deployed): an address gets at most its budget of verifications, other
 // addresses theirs, the isolate at most its cap in flight, the Worker's own callers are never
 // refused; and the refusal memory answers only with refusals ACE gave, for as long as it should.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRefusalMemory, createVerificationBudget, type Refusal } from '../../src/cache/verification.ts';

@@ -1,7 +1,8 @@
 // Cache warming over the real read path (synthetic ACE behind msw, real D1 and R2): recorded
 // requests rank the point sets, a pass fills the complete past days of the hottest ones, passes
 // are bounded, and without a service token the pass is skipped and says so.
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { createCacheWarming } from '../../src/cache/warming.ts';

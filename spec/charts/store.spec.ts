@@ -3,7 +3,7 @@
 // batch, other principals see nothing (get/replace/remove are not_found), keyset paging returns
 // every chart once in (updated_at DESC, id) order, corrupt JSON columns never break a listing
 // (review 12), and deleting a principal cascades to its charts in D1 (review 32).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Chart, type ChartInput, type ChartStore, createChartStore } from '../../src/charts/store.ts';
@@ -12,7 +12,7 @@ import { createDb } from '../../src/db/d1.ts';
 import type { Result } from '../../src/errors.ts';
 import { sha256Hex } from '../../src/hash.ts';
 import { createLogger } from '../../src/obs/log.ts';
-import { chartBodyArb } from '../support/arbitraries.ts';
+import { chartBodyArb } from '../support/arbitraries/charts.ts';
 import { createFaultPlan, type D1Op, faultyD1 } from '../support/faults.ts';
 
 const T0 = Date.UTC(2026, 10, 1);

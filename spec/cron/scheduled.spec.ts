@@ -1,12 +1,8 @@
 // The scheduled handler through the Worker's real entry point: the maintenance cron evicts expired
 // cache entries, the warming cron runs (and is skipped without a service token), an unknown
 // expression runs nothing, and a failing pass is logged without throwing.
-import {
-  createExecutionContext,
-  createScheduledController,
-  env,
-  waitOnExecutionContext,
-} from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { CRONS, passesFor, runScheduled } from '../../src/cron/scheduled.ts';
 import worker from '../../src/index.ts';

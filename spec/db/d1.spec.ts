@@ -1,7 +1,7 @@
 // Specifies src/db/d1.ts against the real local D1 with the real migrations: timeouts, generic
 // failures, chunked IN reads and bulk writes under 100 bound params, and keyset pages. Storage is
 // shared by this file's tests, so each test uses its own keys (site, principal, point prefix).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';

@@ -1,7 +1,7 @@
 // The initial schema's guarantees, checked against the real local D1 with the real migrations:
 // queue_jobs exists with the contract's status set (review 17), identical active jobs are
 // impossible, and deleting a chart owner cascades (review 32).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { JOB_STATUSES } from '../../src/jobs/state.ts';
 

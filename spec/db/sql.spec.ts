@@ -83,13 +83,16 @@ describe('planChunks', () => {
     );
   });
 
-  it('uses the fewest statements the limit allows', () => {
+  // With "no chunk over the limit" above, this makes the count the fewest possible: all chunks but
+  // the last are full, so no plan with one statement fewer could hold every item.
+  it('fills every chunk but the last (one more item would pass the limit), so it uses the fewest statements', () => {
     fc.assert(
       fc.property(chunkProblemArb, ({ itemCount, paramsPerItem, reservedParams }) => {
-        const perChunk = Math.floor((MAX_BOUND_PARAMS - reservedParams) / paramsPerItem);
-        expect(planChunks(itemCount, paramsPerItem, reservedParams)).toHaveLength(
-          Math.ceil(itemCount / perChunk),
-        );
+        const sizes = planChunks(itemCount, paramsPerItem, reservedParams);
+        const overIfOneMore = sizes
+          .slice(0, -1)
+          .map((size) => (size + 1) * paramsPerItem + reservedParams > MAX_BOUND_PARAMS);
+        expect(overIfOneMore).toEqual(overIfOneMore.map(() => true));
       }),
     );
   });
@@ -131,7 +134,10 @@ describe('buildInserts', () => {
           expect(s.params.length).toBeLessThanOrEqual(MAX_BOUND_PARAMS);
           expect(s.sql.split('?')).toHaveLength(s.params.length + 1);
         }
-        expect(statements).toHaveLength(Math.ceil(count / Math.floor(MAX_BOUND_PARAMS / width)));
+        // Fewest statements: every one but the last is full (one more row would pass the limit).
+        for (const st of statements.slice(0, -1)) {
+          expect(st.params.length + width).toBeGreaterThan(MAX_BOUND_PARAMS);
+        }
         expect(statements.flatMap((s) => s.params)).toEqual(rows.flat());
       }),
     );

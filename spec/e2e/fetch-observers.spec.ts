@@ -1,8 +1,8 @@
 // After every upstream fetch the read path teaches the estimator and feeds the aggregates, after
-// the response (ctx.waitUntil): through the Worker (SELF), a cold day leaves one point_stats row
+// the response (ctx.waitUntil): through the Worker (exports.default), a cold day leaves one point_stats row
 // per point whose density matches the samples served, and hourly and daily buckets whose counts
 // add up to the samples served; a cache hit teaches nothing more.
-import { env, SELF } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 
@@ -14,7 +14,7 @@ const names = sitePoints('demo-small')
   .map((p) => p.point.name);
 
 const read = (token: string) =>
-  SELF.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
+  exports.default.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ points: names, start: D0, end: D0 + DAY }),

@@ -2,7 +2,8 @@
 // Sessions API sessions): a hit writes nothing on the request path and needs at most one read
 // round trip in a cold isolate, none in a warm one; its bookkeeping reaches D1 afterwards in one
 // batch. The same for the ACE drop-in. The Worker's own app and services, real R2, msw for ACE.
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { ACCESS_PROOF_MAX_AGE_MS } from '../../src/cache/site-access.ts';
@@ -228,7 +229,7 @@ describe('encoded answers of repeated hits', () => {
     await send(path, token);
     expect((await send(path, `forbidden-${crypto.randomUUID()}`)).res.status).toBe(403);
     const before = answers();
-    const purge = await SELF.fetch('https://vitals.test/api/admin/cache/purge', {
+    const purge = await exports.default.fetch('https://vitals.test/api/admin/cache/purge', {
       method: 'POST',
       headers: { authorization: 'Bearer spec-admin-token', 'content-type': 'application/json' },
       body: JSON.stringify({ site: 'demo-small' }),

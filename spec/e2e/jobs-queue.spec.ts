@@ -1,7 +1,8 @@
 // A job through the REAL local queue and the Worker's own queue() handler: submitted (row first,
 // then a signed message on JOBS), delivered by miniflare, claimed, fetched from the synthetic ACE,
 // stored in R2 and marked succeeded; the stored result equals the direct read path's data.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { resultKey } from '../../src/jobs/consumer.ts';

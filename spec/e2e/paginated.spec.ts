@@ -1,7 +1,7 @@
 // The ACE drop-in through the Worker: paging through /api/sites/{site}/timeseries/paginated with
 // any page size yields exactly what the synthetic ACE itself answers for the same window (its
 // finite samples, in its order, in its time format), for a point filter and for the whole site.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
@@ -67,9 +67,12 @@ async function fromWorker(
     });
     if (pointNames) q.set('point_names', pointNames.join(','));
     if (cursor) q.set('cursor', cursor);
-    const res = await SELF.fetch(`https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`, {
-      headers: { 'x-ace-token': token },
-    });
+    const res = await exports.default.fetch(
+      `https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`,
+      {
+        headers: { 'x-ace-token': token },
+      },
+    );
     expect(res.status).toBe(200);
     const page = await res.json<AcePage>();
     expect(page.has_more).toBe(page.next_cursor !== null);
@@ -115,13 +118,16 @@ describe('GET /api/sites/{site}/timeseries/paginated (ACE drop-in)', () => {
 
   it('refuses page sizes outside ACE’s enum, and a cursor of another query', async () => {
     const q = new URLSearchParams({ start_time: iso(D0), end_time: iso(D0 + HOUR), page_size: '30000' });
-    const bad = await SELF.fetch(`https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`, {
-      headers: { 'x-ace-token': 'drop-in-bad' },
-    });
+    const bad = await exports.default.fetch(
+      `https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`,
+      {
+        headers: { 'x-ace-token': 'drop-in-bad' },
+      },
+    );
     expect(bad.status).toBe(400);
     q.set('page_size', '3');
     const first = await (
-      await SELF.fetch(
+      await exports.default.fetch(
         `https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}&point_names=${encodeURIComponent(names[0] ?? '')}`,
         {
           headers: { 'x-ace-token': 'drop-in-bad' },
@@ -131,9 +137,12 @@ describe('GET /api/sites/{site}/timeseries/paginated (ACE drop-in)', () => {
     expect(first.next_cursor).not.toBeNull();
     q.set('end_time', iso(D0 + 2 * HOUR));
     q.set('cursor', first.next_cursor ?? '');
-    const foreign = await SELF.fetch(`https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`, {
-      headers: { 'x-ace-token': 'drop-in-bad' },
-    });
+    const foreign = await exports.default.fetch(
+      `https://vitals.test/api/sites/demo-small/timeseries/paginated?${q}`,
+      {
+        headers: { 'x-ace-token': 'drop-in-bad' },
+      },
+    );
     expect(foreign.status).toBe(400);
   });
 });

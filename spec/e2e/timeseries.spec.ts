@@ -1,18 +1,17 @@
-// The read path end to end through the Worker (SELF: real Hono app, real local D1 and R2, the
+// The read path end to end through the Worker (exports.default: real Hono app, real local D1 and R2, the
 // synthetic ACE behind msw): data equals the generator's truth, a miss then a hit returns
 // identical data in both formats, a sliding window fetches only the new day, the shared cache
 // refuses principals ACE refuses, R2 failures degrade to BYPASS, and concurrent cold requests
 // share one upstream fetch per chunk.
 
-import { env, SELF } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { decode } from '@msgpack/msgpack';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
-import { pointSamples } from '../../fixtures/ace/generator.ts';
-import { parseAceValue } from '../../src/ace/parse.ts';
 import { type CompactSeries, fromCompact } from '../../src/encoding/compact.ts';
 import { harness } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
+import { truth } from '../support/builders.ts';
 import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
 
 const DAY = 86_400_000;
@@ -35,7 +34,7 @@ async function get(
   headers: Record<string, string> = {},
 ) {
   const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)]));
-  return SELF.fetch(`https://vitals.test/api/sites/demo-small/timeseries?${qs}`, {
+  return exports.default.fetch(`https://vitals.test/api/sites/demo-small/timeseries?${qs}`, {
     headers: { authorization: `Bearer ${token}`, ...headers },
   });
 }
@@ -44,19 +43,6 @@ const upstreamTimeseriesCalls = () => {
   const r = aceMock.stats().requests;
   return (r.get_timeseries ?? 0) + (r.paginated ?? 0);
 };
-
-function truth(name: string, startMs: number, endMs: number) {
-  const p = small.find((q) => q.point.name === name);
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const s of p ? pointSamples(p, startMs, endMs) : []) {
-    const value = parseAceValue(s.value);
-    if (value === null) continue;
-    t.push(s.t);
-    v.push(value);
-  }
-  return { t, v };
-}
 
 beforeEach(async () => {
   await env.DB.prepare('DELETE FROM cache_entries').run();
@@ -74,7 +60,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     const body = await res.json<Body>();
     expect(body.series.map((s) => s.point)).toEqual(order);
     for (const s of body.series)
-      expect({ t: s.t, v: s.v }).toEqual(truth(s.point, D0 + 3_600_000, D0 + DAY + 7_200_000));
+      expect({ t: s.t, v: s.v }).toEqual(truth('demo-small', s.point, D0 + 3_600_000, D0 + DAY + 7_200_000));
     expect(body.meta.samples).toBe(body.series.reduce((n, s) => n + s.t.length, 0));
     expect(body.meta).toMatchObject({ cache: 'miss', route: 'upstream', chunks: 2 });
     expect(res.headers.get('x-cache')).toBe('MISS');
@@ -103,7 +89,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     const token = freshToken();
     const q = { points: names.join(','), start: D0 + 5 * DAY, end: D0 + 5 * DAY + 7_200_000 };
     const viaGet = await (await get(q, token)).json<Body>();
-    const viaPost = await SELF.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
+    const viaPost = await exports.default.fetch('https://vitals.test/api/sites/demo-small/timeseries', {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ points: names, start: q.start, end: q.end }),
@@ -171,7 +157,7 @@ describe('GET /api/sites/{site}/timeseries', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('x-cache')).toBe('BYPASS');
     const body = await res.json<Body>();
-    expect(body.series[0]?.t).toEqual(truth(names[0] ?? '', D0 + 30 * DAY, D0 + 31 * DAY).t);
+    expect(body.series[0]?.t).toEqual(truth('demo-small', names[0] ?? '', D0 + 30 * DAY, D0 + 31 * DAY).t);
     const rows = await env.DB.prepare('SELECT count(*) AS n FROM cache_entries').first<{ n: number }>();
     expect(rows?.n).toBe(0);
   });

@@ -5,7 +5,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONTENT_TYPES, decode, encode, FORMATS, type Format } from '../../src/encoding/codec.ts';
 import { LAYOUTS, layOut } from '../../src/encoding/layout.ts';
-import { columnSeriesArb, finiteDoubleArb, sampleTimeArb, seriesListArb } from '../support/arbitraries.ts';
+import {
+  columnSeriesArb,
+  finiteDoubleArb,
+  sampleTimeArb,
+  seriesListArb,
+} from '../support/arbitraries/edge.ts';
 
 /** What a value reads back as: itself, except -0, which both formats carry as +0. */
 const carried = (x: number) => (Object.is(x, -0) ? 0 : x);

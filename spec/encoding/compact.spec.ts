@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromCompact, MAX_DECIMALS, toCompact } from '../../src/encoding/compact.ts';
-import { columnSeriesArb, finiteDoubleArb } from '../support/arbitraries.ts';
+import { columnSeriesArb, finiteDoubleArb } from '../support/arbitraries/edge.ts';
 
 const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
 

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CSV_HEADER, csvField, exportLines } from '../../src/encoding/exports.ts';
 import type { ColumnSeries } from '../../src/encoding/layout.ts';
-import { finiteDoubleArb } from '../support/arbitraries.ts';
+import { finiteDoubleArb } from '../support/arbitraries/edge.ts';
 
 /** RFC 4180 records (CRLF or LF line ends), fields unquoted as the RFC says. */
 function parseCsv(text: string): string[][] {

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { layOut, toColumns, toRows } from '../../src/encoding/layout.ts';
-import { columnSeriesArb, seriesListArb } from '../support/arbitraries.ts';
+import { columnSeriesArb, seriesListArb } from '../support/arbitraries/edge.ts';
 
 describe('layouts', () => {
   it('toColumns undoes toRows', () => {

@@ -3,7 +3,8 @@
 // throws become the generic 500 with nothing from the exception in the body, logged with the
 // request id (review 42); bodies over the limit are 413, non-JSON bodies 415, unsatisfiable
 // Accept 406; the middleware order holds (CORS and request id on error answers too).
-import { createExecutionContext, env, SELF } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { createRoute, z } from '@hono/zod-openapi';
 import { describe, expect, it, vi } from 'vitest';
 import { MAX_BODY_BYTES } from '../../src/http/middleware/body-limit.ts';
@@ -510,12 +511,12 @@ describe('request ids', () => {
   );
 
   it('is on a preflight and on a 429-free 401 too', async () => {
-    const pre = await SELF.fetch(`${BASE}/api/x`, {
+    const pre = await exports.default.fetch(`${BASE}/api/x`, {
       method: 'OPTIONS',
       headers: { origin: 'https://dashboard.example', 'access-control-request-method': 'GET' },
     });
     expect(pre.headers.get('x-request-id')).toBeTruthy();
-    expect((await SELF.fetch(`${BASE}/api/x`)).headers.get('x-request-id')).toBeTruthy();
+    expect((await exports.default.fetch(`${BASE}/api/x`)).headers.get('x-request-id')).toBeTruthy();
   });
 });
 

@@ -1,7 +1,8 @@
 // Drives the real Hono app from specs: the Worker's own createApp and createServices over the
 // real local bindings, with a spec's env overrides (wrapped bindings, vars), service overrides
 // (log sink) and extra routes mounted for what no production route exercises yet.
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { createApp } from '../../src/http/app.ts';
 import type { AppEnv } from '../../src/http/context.ts';

@@ -1,6 +1,6 @@
-// A caller of the job routes through the Worker (SELF), for the job route specs: requests with a
+// A caller of the job routes through the Worker (exports.default), for the job route specs: requests with a
 // bearer token, async submission, and polling a job to a terminal status.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 
 export interface JobBody {
@@ -22,7 +22,7 @@ export function call(
   token: string,
   init: { body?: unknown; headers?: Record<string, string> } = {},
 ) {
-  return SELF.fetch(`https://vitals.test${path}`, {
+  return exports.default.fetch(`https://vitals.test${path}`, {
     method,
     headers: {
       authorization: `Bearer ${token}`,

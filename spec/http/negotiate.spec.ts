@@ -11,7 +11,7 @@ import {
   parseAccept,
   prefersRespondAsync,
 } from '../../src/http/negotiate.ts';
-import { type AcceptEntry, acceptEntriesArb, formatAccept } from '../support/arbitraries.ts';
+import { type AcceptEntry, acceptEntriesArb, formatAccept } from '../support/arbitraries/edge.ts';
 
 const pick = (accept: string | undefined, format?: string) => {
   const r = negotiateFormat({ accept, format });

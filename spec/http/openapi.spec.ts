@@ -2,7 +2,7 @@
 // document generated from the route definitions: every registered route is in `paths` with
 // its method, every operation has responses (the edge's error responses included), /api/*
 // operations carry the bearer security, and a route added to the app appears by itself.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { createRoute, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
@@ -21,7 +21,7 @@ interface Doc {
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 async function fetchDoc(
-  fetcher: (path: string) => Promise<Response> = (p) => SELF.fetch(`${BASE}${p}`),
+  fetcher: (path: string) => Promise<Response> = (p) => exports.default.fetch(`${BASE}${p}`),
 ): Promise<Doc> {
   const res = await fetcher('/openapi.json');
   expect(res.status).toBe(200);

@@ -2,33 +2,21 @@
 // stale running job back to retrying with a fresh signed message, marks one with no attempts left
 // dead with exactly one dead letter, leaves fresh heartbeats alone; result expiry deletes the R2
 // object before the job forgets it, and a failing delete forgets nothing.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { createJobMaintenance, HEARTBEAT_LOST, REAPER_QUEUE } from '../../src/jobs/maintenance.ts';
 import { verifyMessage } from '../../src/jobs/messages.ts';
-import { createJobStore, type Job, type JobStore, type NewJob } from '../../src/jobs/store.ts';
+import { createJobStore, type Job, type JobStore } from '../../src/jobs/store.ts';
 import { createJobSubmitter } from '../../src/jobs/submit.ts';
 import { createLogger } from '../../src/obs/log.ts';
+import { newJob, recordingQueue } from '../support/builders.ts';
 import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
 
 const KEY = 'maintenance-spec-signing-key';
 const TIMEOUT = 300_000;
 const log = createLogger({}, () => {});
-
-/** Forwards to the real queue and remembers what was sent (a recording wrapper, not a fake). */
-function recording(queue: Queue): Queue & { sent: unknown[] } {
-  const sent: unknown[] = [];
-  return Object.assign(Object.create(queue) as Queue, {
-    sent,
-    send: async (body: unknown, options?: QueueSendOptions) => {
-      sent.push(body);
-      // A message this spec's key signed is rejected by the Worker's consumer (other key): harmless.
-      await queue.send(body, options);
-    },
-  });
-}
 
 function setup(bucket: R2Bucket = env.CACHE) {
   // Far in the past, so the Worker's own consumer (system clock) treats these rows as foreign.
@@ -41,10 +29,11 @@ function setup(bucket: R2Bucket = env.CACHE) {
   };
   const db = createDb({ db: env.DB, log });
   const store = createJobStore({ db, clock, ids: randomId });
-  const normal = recording(env.JOBS);
+  // A message this spec's key signs is refused by the Worker's own consumer (another key): harmless.
+  const normal = recordingQueue(env.JOBS);
   const submitter = createJobSubmitter({
     store,
-    queues: { normal, high: recording(env.JOBS_HIGH) },
+    queues: { normal: normal.queue, high: recordingQueue(env.JOBS_HIGH).queue },
     signingKey: KEY,
     clock,
     log,
@@ -60,20 +49,7 @@ function setup(bucket: R2Bucket = env.CACHE) {
   return { store, clock, maintenance, normal };
 }
 
-function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    principal: `p-${randomId()}`,
-    site: 'demo-small',
-    requestKey: randomId(),
-    request: { points: ['x'], start: 0, end: 1 },
-    priority: 'normal',
-    maxAttempts: 2,
-    estimatedSamples: null,
-    ...overrides,
-  };
-}
-
-async function running(store: JobStore, input = newJob()): Promise<Job> {
+async function running(store: JobStore, input = newJob({ maxAttempts: 2 })): Promise<Job> {
   const made = await store.create(input);
   if (!made.ok) throw new Error('create failed');
   const claimed = await store.claim(made.value.job.id);

@@ -10,7 +10,7 @@ import {
   planSlices,
   readFrames,
 } from '../../src/jobs/result-format.ts';
-import { finiteDoubleArb } from '../support/arbitraries.ts';
+import { finiteDoubleArb } from '../support/arbitraries/edge.ts';
 
 const concat = (parts: Uint8Array[]) => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));

@@ -2,7 +2,7 @@
 // agrees with the pure machine (state.ts), refusals are typed values, claims are atomic, attempts
 // stay bounded, cancel and dedup semantics, principals are isolated, dead means one dead letter.
 // Storage is shared by this file's tests, so each job gets its own principal or request key.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Clock, randomId } from '../../src/clock.ts';
@@ -11,6 +11,7 @@ import { stmt } from '../../src/db/sql.ts';
 import { JOB_STATUSES, type JobEvent, type JobStatus, transition } from '../../src/jobs/state.ts';
 import { createJobStore, type Job, type JobStore, type NewJob } from '../../src/jobs/store.ts';
 import { createLogger } from '../../src/obs/log.ts';
+import { newJob } from '../support/builders.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 
@@ -28,19 +29,6 @@ function setup(): {
   };
   const db = createDb({ db: env.DB, log: createLogger({}, () => {}) });
   return { store: createJobStore({ db, clock, ids: randomId }), clock, db };
-}
-
-function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    principal: `p-${randomId()}`,
-    site: 'demo-small',
-    requestKey: randomId().replace(/-/g, ''),
-    request: { points: ['a/b'], start: 0, end: 3_600_000, interval: 'raw', layout: 'columns' },
-    priority: 'normal',
-    maxAttempts: 3,
-    estimatedSamples: 1_000_000,
-    ...overrides,
-  };
 }
 
 async function created(store: JobStore, input: NewJob = newJob()): Promise<Job> {
@@ -69,7 +57,7 @@ const ERROR = { code: 'upstream_unavailable', message: 'ACE did not answer' };
 describe('job store: create', () => {
   it('writes a queued job and maps every column back', async () => {
     const { store } = setup();
-    const input = newJob({ priority: 'high' });
+    const input = newJob({ priority: 'high', estimatedSamples: 1_000_000 });
     const result = value(await store.create(input));
     expect(result.created).toBe(true);
     expect(result.job).toMatchObject({

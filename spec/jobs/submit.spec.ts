@@ -1,7 +1,7 @@
 // Specifies src/jobs/submit.ts with the real local D1 and the real local queue bindings (JOBS,
 // JOBS_HIGH), each behind a recording wrapper that can make send throw: row first, a signed
 // message to the priority's queue, no second message for an identical job, enqueue_failed on error.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
@@ -9,57 +9,28 @@ import { verifyMessage } from '../../src/jobs/messages.ts';
 import { createJobStore, type NewJob } from '../../src/jobs/store.ts';
 import { createJobSubmitter, ENQUEUE_FAILED } from '../../src/jobs/submit.ts';
 import { createLogger, type LogLevel } from '../../src/obs/log.ts';
+import { drainRejections, newJob, recordingQueue } from '../support/builders.ts';
 
 const T0 = Date.UTC(2026, 10, 1);
 const KEY = 'spec-submit-signing-key';
 
-/** A real queue binding that records what it was asked to send and can be made to throw. */
-interface RecordingQueue {
-  queue: Queue;
-  sent: unknown[];
-  failing: boolean;
-}
-
 /** Every message really sent by this file: the Worker's queue() handler receives them too. */
-const allSent: unknown[] = [];
+let sentInFile = 0;
+const tally = () => {
+  sentInFile++;
+};
 
 // The real local queue delivers these messages to the Worker's queue() handler, which refuses them
-// (signed with this file's key, dated T0) and records a rejection. Wait for that before the file's
+// (signed with this file's key, dated T0) and records a rejection: wait for that before the file's
 // runtime is torn down, so no delivery is still logging when vitest closes it.
-afterAll(async () => {
-  for (let i = 0; i < 150; i++) {
-    const row = await env.DB.prepare('SELECT count(*) AS n FROM queue_rejections').first<{ n: number }>();
-    if ((row?.n ?? 0) >= allSent.length) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}, 30_000);
-
-function recording(real: Queue): RecordingQueue {
-  const state: RecordingQueue = { queue: real, sent: [], failing: false };
-  state.queue = new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'send') {
-        return async (body: unknown, options?: QueueSendOptions) => {
-          if (state.failing) throw new Error('injected queue fault');
-          const response = await target.send(body, options);
-          state.sent.push(body);
-          allSent.push(body);
-          return response;
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  return state;
-}
+afterAll(() => drainRejections(() => sentInFile), 30_000);
 
 function setup() {
   const clock: Clock = { now: () => T0 };
   const db = createDb({ db: env.DB, log: createLogger({}, () => {}) });
   const store = createJobStore({ db, clock, ids: randomId });
-  const normal = recording(env.JOBS);
-  const high = recording(env.JOBS_HIGH);
+  const normal = recordingQueue(env.JOBS, tally);
+  const high = recordingQueue(env.JOBS_HIGH, tally);
   const lines: { level: LogLevel; line: Record<string, unknown> }[] = [];
   const log = createLogger({}, (level, line) => lines.push({ level, line }));
   const submitter = createJobSubmitter({
@@ -72,23 +43,14 @@ function setup() {
   return { store, normal, high, submitter, lines };
 }
 
-function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    principal: `p-${randomId()}`,
-    site: 'demo-small',
-    requestKey: randomId().replace(/-/g, ''),
-    request: { points: ['a/b'], start: 0, end: 3_600_000, interval: 'raw', layout: 'columns' },
-    priority: 'normal',
-    maxAttempts: 3,
-    estimatedSamples: 5_000_000,
-    ...overrides,
-  };
-}
+/** A job of this file: an estimate large enough for a job (the submitter does not route). */
+const jobOf = (overrides: Partial<NewJob> = {}): NewJob =>
+  newJob({ estimatedSamples: 5_000_000, ...overrides });
 
 describe('job submitter', () => {
   it('writes a queued job and sends one signed message to the normal queue', async () => {
     const { submitter, store, normal, high } = setup();
-    const input = newJob();
+    const input = jobOf();
     const result = await submitter.submit(input);
     if (!result.ok) throw new Error(result.error.kind);
     expect(result.value.created).toBe(true);
@@ -105,7 +67,7 @@ describe('job submitter', () => {
 
   it('sends high-priority jobs to JOBS_HIGH', async () => {
     const { submitter, normal, high } = setup();
-    const result = await submitter.submit(newJob({ priority: 'high' }));
+    const result = await submitter.submit(jobOf({ priority: 'high' }));
     expect(result.ok).toBe(true);
     expect(normal.sent).toHaveLength(0);
     expect(high.sent).toHaveLength(1);
@@ -113,7 +75,7 @@ describe('job submitter', () => {
 
   it('an identical active request returns the existing job without sending again', async () => {
     const { submitter, normal } = setup();
-    const input = newJob();
+    const input = jobOf();
     const first = await submitter.submit(input);
     const second = await submitter.submit(input);
     if (!first.ok || !second.ok) throw new Error('submit failed');
@@ -124,7 +86,7 @@ describe('job submitter', () => {
   it('a failed send marks the job failed (enqueue_failed) and returns unavailable', async () => {
     const { submitter, store, normal, lines } = setup();
     normal.failing = true;
-    const input = newJob();
+    const input = jobOf();
     const result = await submitter.submit(input);
     expect(result.ok ? null : result.error).toEqual({
       kind: 'unavailable',
@@ -145,7 +107,7 @@ describe('job submitter', () => {
   it('the failed job records why', async () => {
     const { submitter, store, high } = setup();
     high.failing = true;
-    const input = newJob({ priority: 'high' });
+    const input = jobOf({ priority: 'high' });
     const result = await submitter.submit(input);
     expect(result.ok).toBe(false);
     // The failed row is no longer active, so an identical request makes a new job beside it.
@@ -176,7 +138,7 @@ describe('job submitter: replay', () => {
 
   it('re-queues a dead job and sends a fresh signed message to its priority queue', async () => {
     const { submitter, store, high, normal } = setup();
-    const job = await deadJob(store, newJob({ priority: 'high' }));
+    const job = await deadJob(store, jobOf({ priority: 'high' }));
     const replayed = await submitter.replay(job.id);
     expect(replayed.ok ? replayed.value.status : replayed.error).toBe('queued');
     expect(normal.sent).toHaveLength(0);
@@ -189,7 +151,7 @@ describe('job submitter: replay', () => {
 
   it('a job that is not dead is a conflict and sends nothing', async () => {
     const { submitter, normal } = setup();
-    const submitted = await submitter.submit(newJob());
+    const submitted = await submitter.submit(jobOf());
     if (!submitted.ok) throw new Error(submitted.error.kind);
     const replayed = await submitter.replay(submitted.value.job.id);
     expect(replayed.ok ? null : replayed.error.kind).toBe('conflict');
@@ -198,7 +160,7 @@ describe('job submitter: replay', () => {
 
   it('a failed send leaves the replayed job failed, not queued', async () => {
     const { submitter, store, normal } = setup();
-    const input = newJob();
+    const input = jobOf();
     const job = await deadJob(store, input);
     normal.failing = true;
     const replayed = await submitter.replay(job.id);

@@ -2,7 +2,7 @@
 // one data point per call with the layout the file header documents, numbers always finite, the
 // index within Analytics Engine's 96 bytes; a throwing write is logged (log.error, structured) and
 // never thrown (review 29); without a binding every record is a no-op.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createAnalytics, type RequestPoint, statusClass } from '../../src/obs/analytics.ts';

@@ -2,7 +2,7 @@
 // point sets exactly (a property against plain counting), stays bounded, and gives back what a
 // failed write could not store; the recorder writes nothing until scheduled, then one batch after
 // flushMs, and the batch adds up in D1 to what was recorded (real D1, the owners' statements).
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { touchStatements } from '../../src/cache/result-cache.ts';

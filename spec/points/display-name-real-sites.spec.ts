@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parsePointInfo } from '../../src/ace/parse.ts';
 import { describePoint, displayName, MAX_DISPLAY_NAME_LENGTH } from '../../src/points/display-name.ts';
-import { canonical, realPointArb } from '../support/real-point-arbitraries.ts';
+import { canonical, realPointArb } from '../support/arbitraries/real-points.ts';
 
 /** A real site's point as ACE returns it (issue 16's table). */
 const real = (

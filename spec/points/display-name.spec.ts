@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CATALOGUE } from '../../fixtures/ace/catalogue.ts';
 import { parsePointInfo } from '../../src/ace/parse.ts';
 import { describePoint, displayName, MAX_DISPLAY_NAME_LENGTH } from '../../src/points/display-name.ts';
-import { pointNameInputArb } from '../support/arbitraries.ts';
+import { pointNameInputArb } from '../support/arbitraries/edge.ts';
 
 const rtu = (objectName: string, units = 'degrees-fahrenheit') => ({
   device_name: 'RTU-3',

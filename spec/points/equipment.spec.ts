@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { equipmentFromId, familyId, readDeviceName } from '../../src/points/equipment.ts';
-import { canonical, spell, spellingArb, unitArb } from '../support/real-point-arbitraries.ts';
+import { canonical, spell, spellingArb, unitArb } from '../support/arbitraries/real-points.ts';
 
 describe('readDeviceName: the table', () => {
   it.each([

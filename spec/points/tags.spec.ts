@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readTags } from '../../src/points/tags.ts';
-import { placeArb, roleArb } from '../support/real-point-arbitraries.ts';
+import { placeArb, roleArb } from '../support/arbitraries/real-points.ts';
 
 describe('readTags: the table', () => {
   it.each([

@@ -3,7 +3,7 @@
 // per address), counted at the synthetic ACE. ACE sees at most the budget's verifications and one
 // catalogue listing per site; every answer past the budget is 429 in the contract's shape with
 // Retry-After; a repeated refused token costs one call; and a proven caller is unaffected.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { resetIsolateState } from '../../src/isolate.ts';

@@ -5,7 +5,8 @@
 // A status an operation does not declare is a finding too. 405 and unknown routes have no
 // operation: their bodies are checked against the Error component, and 405's Allow against the
 // path's documented methods.
-import { createExecutionContext, env, SELF } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { Validator } from '@cfworker/json-schema';
 import { decode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -88,7 +89,7 @@ async function storedJob(dayOffset: number, advance?: 'expired'): Promise<string
   return id;
 }
 
-const call = (path: string, init: RequestInit = {}) => SELF.fetch(`${BASE}${path}`, init);
+const call = (path: string, init: RequestInit = {}) => exports.default.fetch(`${BASE}${path}`, init);
 
 beforeAll(async () => {
   doc = await (await call('/openapi.json')).json<Doc>();

@@ -3,7 +3,8 @@
 // a failed pass loses nothing: what it could not do is still there, consistent, for the next pass
 // (a stale job stays running, an expired entry keeps both its row and its object), or the job's row
 // says why it stopped (enqueue_failed).
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { CRONS, runScheduled } from '../../src/cron/scheduled.ts';

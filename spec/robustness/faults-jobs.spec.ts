@@ -4,7 +4,8 @@
 // getQueueResult). ACE faults come from the synthetic ACE; R2, D1 and Queue faults from wrappers
 // around the real bindings. No job is ever silently dropped: it is acked only once its row says
 // what happened, else its message is retried; and no succeeded job's result is missing or partial.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';

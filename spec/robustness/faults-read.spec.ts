@@ -3,15 +3,14 @@
 // ACE and R2 / D1 / Queue faults from wrappers around the real bindings. Each row states the
 // outcome: the generator's exact data (degraded but correct), or a clean error with its status and
 // code; and after every row nothing half-written is readable from the cache.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';
-import { pointSamples } from '../../fixtures/ace/generator.ts';
-import { parseAceValue } from '../../src/ace/parse.ts';
 import type { ERROR_CODES } from '../../src/http/to-http.ts';
 import { type ErrorJson, harness } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
+import { truth } from '../support/builders.ts';
 import { expectCacheConsistent } from '../support/consistency.ts';
 import {
   createFaultPlan,
@@ -43,19 +42,6 @@ function fresh() {
     start: D0 + seq * 3 * DAY,
     end: D0 + (seq * 3 + 2) * DAY,
   };
-}
-
-function truth(name: string, startMs: number, endMs: number) {
-  const p = small.find((q) => q.point.name === name);
-  const t: number[] = [];
-  const v: number[] = [];
-  for (const s of p ? pointSamples(p, startMs, endMs) : []) {
-    const value = parseAceValue(s.value);
-    if (value === null) continue;
-    t.push(s.t);
-    v.push(value);
-  }
-  return { t, v };
 }
 
 /** What a row may change: bindings and vars of the faulted request, and ACE's fault plan. */
@@ -101,7 +87,7 @@ async function expectOutcome(res: Response, outcome: Outcome, start: number, end
     const body = JSON.parse(text) as Body;
     expect(body.series.map((s) => s.point)).toEqual(names);
     for (const s of body.series) {
-      const want = truth(s.point, start, end);
+      const want = truth('demo-small', s.point, start, end);
       expect(s.t).toEqual(want.t);
       expect(s.v).toEqual(want.v);
     }

@@ -2,7 +2,8 @@
 // job must still never be silently dropped: either something will run it again, or its row says
 // why it stopped. Covers the submitter (send fails, then recording the failure fails) and the
 // consumer (a permanent failure whose `failed` write fails: the reaper must pick the job up).
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { CRONS, runScheduled } from '../../src/cron/scheduled.ts';

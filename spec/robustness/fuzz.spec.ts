@@ -1,10 +1,11 @@
 // Fuzzing the HTTP edge in workerd (issue 10): arbitrary methods, paths (every operation of
 // /openapi.json, then encoded slashes, `..`, long and non-UTF-8 segments), query strings, headers
-// and bodies through the Worker's own fetch handler (SELF), with the synthetic ACE behind msw.
+// and bodies through the Worker's own fetch handler (exports.default), with the synthetic ACE behind msw.
 // Properties: never a 5xx; every error is the contract's JSON shape with a known code; nothing
 // leaks (stack frames, SQL, bound parameters, tokens, ACE's bodies); another principal's chart
 // and job are untouched. Prints the figures (inputs per route, outcomes by status) at the end.
-import { createExecutionContext, env, SELF } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/hash.ts';
@@ -27,7 +28,7 @@ import {
   queryStringArb,
   routeBodyArb,
   routeQueryArb,
-} from '../support/arbitraries.ts';
+} from '../support/arbitraries/fuzz.ts';
 
 const BASE = 'https://vitals.test';
 const ADMIN_TOKEN = env.ADMIN_TOKEN;
@@ -239,9 +240,9 @@ const victim = {
 
 async function victimSnapshot(): Promise<unknown> {
   const auth = { authorization: `Bearer ${victim.token}` };
-  const chart = await SELF.fetch(`${BASE}/api/charts/${victim.chartId}`, { headers: auth });
-  const job = await SELF.fetch(`${BASE}/api/jobs/${victim.jobId}`, { headers: auth });
-  const list = await SELF.fetch(`${BASE}/api/charts`, { headers: auth });
+  const chart = await exports.default.fetch(`${BASE}/api/charts/${victim.chartId}`, { headers: auth });
+  const job = await exports.default.fetch(`${BASE}/api/jobs/${victim.jobId}`, { headers: auth });
+  const list = await exports.default.fetch(`${BASE}/api/charts`, { headers: auth });
   const rows = await env.DB.batch([
     env.DB.prepare('SELECT * FROM chart_configs WHERE owner = ? ORDER BY id').bind(victim.principal),
     env.DB.prepare('SELECT * FROM queue_jobs WHERE principal = ? ORDER BY id').bind(victim.principal),
@@ -259,7 +260,7 @@ let ids: FuzzIds = { known: [] };
 let before: unknown;
 
 beforeAll(async () => {
-  const doc = await (await SELF.fetch(`${BASE}/openapi.json`)).json<{
+  const doc = await (await exports.default.fetch(`${BASE}/openapi.json`)).json<{
     paths: Record<string, Record<string, unknown>>;
   }>();
   routes = Object.entries(doc.paths).flatMap(([path, item]) =>
@@ -273,7 +274,7 @@ beforeAll(async () => {
   );
 
   victim.principal = await sha256Hex(victim.token);
-  const created = await SELF.fetch(`${BASE}/api/charts`, {
+  const created = await exports.default.fetch(`${BASE}/api/charts`, {
     method: 'POST',
     headers: { authorization: `Bearer ${victim.token}`, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -373,7 +374,7 @@ function inputArb(
 
 async function holds(input: FuzzInput): Promise<void> {
   const { request, secrets, sent } = build(input);
-  const res = await SELF.fetch(request);
+  const res = await exports.default.fetch(request);
   record(input.route, res.status);
   const problems = await violations(res, input.method, secrets, sent, [
     victim.token,
@@ -476,7 +477,7 @@ describe('inputs the arbitraries do not draw', () => {
     ],
   ] as const)('%s → %i, in the error contract', async (_name, request, status) => {
     const req = request();
-    const res = await SELF.fetch(req);
+    const res = await exports.default.fetch(req);
     expect(res.status).toBe(status);
     expect(await violations(res, req.method, [], req.url)).toEqual([]);
   });
@@ -491,7 +492,7 @@ describe('inputs the arbitraries do not draw', () => {
     const wanted = ['AHU-01-ZoneTemp'];
     const key = (await sha256Hex(JSON.stringify([site, start, end, wanted]))).slice(0, 24);
     const cursor = encodePageCursor(key, { t: start - 3 * 86_400_000, i: 0 });
-    const res = await SELF.fetch(
+    const res = await exports.default.fetch(
       `${BASE}/api/sites/${site}/timeseries/paginated?start_time=2026-02-10T00:00:00&end_time=2026-02-10T01:00:00&page_size=10&point_names=${wanted[0]}&cursor=${cursor}`,
       { headers: auth() },
     );

@@ -4,7 +4,8 @@
 // metadata, bytes, gunzipped), every captured log line and every analytics data point is scanned
 // for them; queue messages carry ids only; and the admin and HMAC comparisons go through the
 // platform's constant-time primitives (observed, not assumed).
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from 'cloudflare:test';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { gunzip } from '../../src/encoding/gzip.ts';
@@ -14,6 +15,7 @@ import { createServices } from '../../src/services.ts';
 import { harness, type LogLine } from '../http/harness.ts';
 import { aceMock } from '../support/ace.ts';
 import { recordingDataset } from '../support/analytics.ts';
+import { recordingQueue } from '../support/builders.ts';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2025, 9, 6);
@@ -33,26 +35,11 @@ const logs: LogLine[] = [];
 const sent: unknown[] = [];
 const analytics = recordingDataset(env.ANALYTICS);
 
-function recordingQueue(real: Queue): Queue {
-  return new Proxy(real, {
-    get(target, prop) {
-      if (prop === 'send') {
-        return async (body: unknown, options?: QueueSendOptions) => {
-          sent.push(body);
-          return target.send(body, options);
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-}
-
 const bindings: Partial<Env> = {
   ADMIN_TOKEN: ADMIN,
   ANALYTICS: analytics.dataset,
-  JOBS: recordingQueue(env.JOBS),
-  JOBS_HIGH: recordingQueue(env.JOBS_HIGH),
+  JOBS: recordingQueue(env.JOBS, (body) => sent.push(body)).queue,
+  JOBS_HIGH: recordingQueue(env.JOBS_HIGH, (body) => sent.push(body)).queue,
 };
 
 /** Finds any secret in a text; the secret itself is reported, nothing else. */

@@ -2,7 +2,7 @@
 // local bindings (never the wrapped ones a spec faulted): every cache index row has its complete R2
 // object and every chunk object its row; every succeeded job's result object exists and decodes to
 // what its row says (read by the Worker's own reader). Owns the checks only; specs decide when to run them.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { randomId, systemClock } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';

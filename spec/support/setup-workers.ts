@@ -2,7 +2,8 @@
 // worker (starting one per file cost most of the suite's time), so each file starts as it would
 // on its own runtime: migrations applied (once; D1 records them), every table and the bucket
 // emptied, and the isolate's state (breakers, caches, flights) forgotten.
-import { applyD1Migrations, env } from 'cloudflare:test';
+import { applyD1Migrations } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll } from 'vitest';
 import { resetIsolateState } from '../../src/isolate.ts';
 

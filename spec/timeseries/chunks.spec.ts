@@ -10,7 +10,7 @@ import {
   splitAtDays,
   splitByChunk,
 } from '../../src/timeseries/chunks.ts';
-import { windowArb } from '../support/arbitraries.ts';
+import { windowArb } from '../support/arbitraries/time.ts';
 
 const policy = { historyTtlMs: 7 * DAY_MS, recentTtlMs: 60_000 };
 

@@ -2,7 +2,7 @@
 // is taken as its density, later ones move it by the EWMA weight (computed in SQL, so concurrent
 // learners lose nothing), windows under an hour teach nothing, more points than one statement may
 // bind are learned in chunks, and the site's average is the mean of its learned points.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../../src/db/d1.ts';
 import { createLogger } from '../../src/obs/log.ts';

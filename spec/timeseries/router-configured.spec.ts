@@ -2,7 +2,7 @@
 // adaptive threshold): catalogue knowledge never sends four points × one hour to a job, down to the
 // adaptive floor, whatever the intervals (change-of-value points are over-estimated ~30×); and on
 // real-site series a request over the threshold by the safety margin is never served directly.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CataloguePoint, sitePoints } from '../../fixtures/ace/catalogue.ts';

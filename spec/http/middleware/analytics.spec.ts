@@ -3,7 +3,8 @@
 // included; the cache status from X-Cache; samples from the `served` variable; one request_counts
 // increment per request in the real local D1, after the response. A throwing Analytics Engine
 // binding or a failing or hung D1 never changes or delays the answer; tokens never reach a log.
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';

@@ -12,7 +12,7 @@ import {
   MAX_TOKEN_LENGTH,
   principalOf,
 } from '../../../src/http/middleware/auth.ts';
-import { tokenArb } from '../../support/arbitraries.ts';
+import { tokenArb } from '../../support/arbitraries/edge.ts';
 import { bearer, type ErrorJson, harness, TOKEN } from '../harness.ts';
 
 const whoami = harness({

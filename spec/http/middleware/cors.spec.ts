@@ -2,7 +2,7 @@
 // Origin`, no credentials, the exposed headers, and a 204 preflight that needs no token; any
 // other origin gets no Access-Control-* header at all. Through the Worker (CORS_ORIGINS of
 // vitest.config.ts) and through the app with another allowlist.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from '../../../src/http/middleware/cors.ts';
 import { BASE, bearer, harness } from '../harness.ts';
@@ -13,7 +13,7 @@ const corsHeaders = (res: Response) => [...res.headers.keys()].filter((k) => k.s
 const vary = (res: Response) => (res.headers.get('vary') ?? '').split(',').map((v) => v.trim().toLowerCase());
 
 function preflight(path: string, origin: string, method = 'GET'): Promise<Response> {
-  return SELF.fetch(`${BASE}${path}`, {
+  return exports.default.fetch(`${BASE}${path}`, {
     method: 'OPTIONS',
     headers: {
       origin,
@@ -25,7 +25,7 @@ function preflight(path: string, origin: string, method = 'GET'): Promise<Respon
 
 describe('an allowlisted origin', () => {
   it('gets its own origin back, Vary: Origin, no credentials and the exposed headers', async () => {
-    const res = await SELF.fetch(`${BASE}/health`, { headers: { origin: ALLOWED } });
+    const res = await exports.default.fetch(`${BASE}/health`, { headers: { origin: ALLOWED } });
     expect(res.status).toBe(200);
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(vary(res)).toContain('origin');
@@ -34,7 +34,9 @@ describe('an allowlisted origin', () => {
   });
 
   it('can read error answers too (a 401 carries the CORS headers and the request id)', async () => {
-    const res = await SELF.fetch(`${BASE}/api/sites/demo-small/points`, { headers: { origin: ALLOWED } });
+    const res = await exports.default.fetch(`${BASE}/api/sites/demo-small/points`, {
+      headers: { origin: ALLOWED },
+    });
     expect(res.status).toBe(401);
     expect(res.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(res.headers.get('x-request-id')).toBeTruthy();
@@ -85,7 +87,7 @@ describe('any other origin gets no CORS headers at all', () => {
     '*',
   ];
   it.each(others)('GET from %s', async (origin) => {
-    const res = await SELF.fetch(`${BASE}/health`, { headers: { origin } });
+    const res = await exports.default.fetch(`${BASE}/health`, { headers: { origin } });
     expect(res.status).toBe(200);
     expect(corsHeaders(res)).toEqual([]);
     expect(vary(res)).toContain('origin'); // so a cache never hands this answer to an allowed origin
@@ -98,7 +100,7 @@ describe('any other origin gets no CORS headers at all', () => {
   });
 
   it('a request without Origin gets none either', async () => {
-    const res = await SELF.fetch(`${BASE}/health`);
+    const res = await exports.default.fetch(`${BASE}/health`);
     expect(corsHeaders(res)).toEqual([]);
   });
 

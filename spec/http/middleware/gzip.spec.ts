@@ -2,7 +2,7 @@
 // allows it, with `Content-Encoding: gzip` and `Vary: Accept-Encoding`; a client that decodes
 // per the headers gets the original bytes (no double encoding by the runtime); small bodies,
 // HEAD, no-transform and refusing clients get the body as it is.
-import { SELF } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode } from '../../../src/encoding/codec.ts';
@@ -50,8 +50,10 @@ const h = harness({
 
 describe('gzip through the Worker (what a client on the wire sees)', () => {
   it('a client decoding per the headers gets exactly the uncompressed document', async () => {
-    const plain = await SELF.fetch(`${BASE}/openapi.json`);
-    const zipped = await SELF.fetch(`${BASE}/openapi.json`, { headers: { 'accept-encoding': 'gzip' } });
+    const plain = await exports.default.fetch(`${BASE}/openapi.json`);
+    const zipped = await exports.default.fetch(`${BASE}/openapi.json`, {
+      headers: { 'accept-encoding': 'gzip' },
+    });
     expect(plain.headers.get('content-encoding')).toBeNull();
     expect(zipped.headers.get('content-encoding')).toBe('gzip');
     // The runtime's fetch decodes one gzip layer, as any HTTP client would. Double-encoded bytes
@@ -61,7 +63,9 @@ describe('gzip through the Worker (what a client on the wire sees)', () => {
 
   it('marks compressible answers Vary: Accept-Encoding, compressed or not', async () => {
     for (const headers of [{}, { 'accept-encoding': 'gzip' }] as Record<string, string>[]) {
-      expect(vary(await SELF.fetch(`${BASE}/openapi.json`, { headers }))).toContain('accept-encoding');
+      expect(vary(await exports.default.fetch(`${BASE}/openapi.json`, { headers }))).toContain(
+        'accept-encoding',
+      );
     }
   });
 });

@@ -3,7 +3,7 @@
 // binding's period), one caller's budget never spends another's, job submission draws on the
 // stricter budget, and a limiter that throws or hangs lets the request through (logged).
 // Small limits come from a wrapper that asks the REAL local binding for a smaller limit.
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { describe, expect, it } from 'vitest';
 import type { AppEnv } from '../../../src/http/context.ts';

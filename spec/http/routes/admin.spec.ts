@@ -3,7 +3,8 @@
 // pages by cursor; replay takes a dead letter id, re-queues the dead job (queued, letter closed,
 // and the real consumer then runs it) while a closed letter or a job that is not dead is 409 and an
 // unknown letter 404; a purge removes one site's objects and rows only.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { randomId } from '../../../src/clock.ts';
@@ -12,6 +13,7 @@ import { createJobStore, type Job, type NewJob } from '../../../src/jobs/store.t
 import { createLogger } from '../../../src/obs/log.ts';
 import { DAY_MS, dayOf } from '../../../src/obs/request-counts.ts';
 import { createServices } from '../../../src/services.ts';
+import { newJob } from '../../support/builders.ts';
 import { bearer, type ErrorJson, harness, TOKEN } from '../harness.ts';
 
 const ADMIN = bearer('spec-admin-token');
@@ -26,19 +28,6 @@ const live = harness();
 function storeAt(now: () => number) {
   const db = createDb({ db: env.DB, log: createLogger({}, () => {}) });
   return createJobStore({ db, clock: { now }, ids: randomId });
-}
-
-function newJob(overrides: Partial<NewJob> = {}): NewJob {
-  return {
-    principal: `p-${randomId()}`,
-    site: 'demo-small',
-    requestKey: randomId(),
-    request: { points: ['a/b'], start: 0, end: 3_600_000 },
-    priority: 'normal',
-    maxAttempts: 3,
-    estimatedSamples: null,
-    ...overrides,
-  };
 }
 
 async function deadJob(store: ReturnType<typeof storeAt>, input: NewJob = newJob()): Promise<Job> {

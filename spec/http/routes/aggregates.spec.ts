@@ -2,7 +2,7 @@
 // msw: stored buckets come back per point with their coverage, in JSON or MessagePack; the site
 // gate and the catalogue check of the timeseries read path apply (401, 403, 404, foreign point);
 // bad input is a 400 naming each field; the route is in the OpenAPI document.
-import { env, SELF } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { decode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
@@ -46,7 +46,7 @@ let tokens = 0;
 const freshToken = (prefix = 'agg-route') => `${prefix}-${++tokens}-${Math.random().toString(36).slice(2)}`;
 
 function get(path: string, token: string | null = freshToken(), headers: Record<string, string> = {}) {
-  return SELF.fetch(`https://vitals.test${path}`, {
+  return exports.default.fetch(`https://vitals.test${path}`, {
     headers: { ...(token === null ? {} : { authorization: `Bearer ${token}` }), ...headers },
   });
 }
@@ -196,7 +196,7 @@ describe('GET /api/sites/{site}/aggregates', () => {
   });
 
   it('is in the OpenAPI document with its parameters and coverage schema', async () => {
-    const doc = await (await SELF.fetch('https://vitals.test/openapi.json')).json<{
+    const doc = await (await exports.default.fetch('https://vitals.test/openapi.json')).json<{
       paths: Record<string, { get?: { parameters?: { name: string; in: string }[] } }>;
       components: { schemas: Record<string, unknown> };
     }>();

@@ -1,6 +1,7 @@
 // GET /health through the Worker's real fetch handler: ok with every check, 503 when D1 or R2
 // is down (fault-injecting wrappers around the real bindings), degraded when ACE is unreachable.
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { HttpResponse, http } from 'msw';
 import { describe, expect, it } from 'vitest';
 import worker from '../../../src/index.ts';
@@ -22,7 +23,7 @@ async function health(overrides: Partial<Env> = {}): Promise<{ res: Response; bo
 
 describe('GET /health', () => {
   it('answers ok with a timed check per dependency, a version and a request id', async () => {
-    const res = await SELF.fetch('https://vitals.test/health');
+    const res = await exports.default.fetch('https://vitals.test/health');
     const body = await res.json<HealthBody>();
     expect(res.status).toBe(200);
     expect(body.status).toBe('ok');
@@ -69,14 +70,14 @@ describe('GET /health and the ACE circuit breaker', () => {
   it('is degraded with "circuit open" once ACE has failed enough, without calling ACE', async () => {
     aceMock.setFaults({ status: 500 });
     for (let i = 0; i < 3; i++) {
-      const res = await SELF.fetch('https://vitals.test/api/sites/demo-small/points', {
+      const res = await exports.default.fetch('https://vitals.test/api/sites/demo-small/points', {
         headers: { authorization: 'Bearer breaker-spec-token' },
       });
       expect([502, 503]).toContain(res.status);
     }
     aceMock.clearFaults();
     aceMock.resetStats();
-    const res = await SELF.fetch('https://vitals.test/health');
+    const res = await exports.default.fetch('https://vitals.test/health');
     const body = await res.json<HealthBody>();
     expect(res.status).toBe(200);
     expect(body.status).toBe('degraded');

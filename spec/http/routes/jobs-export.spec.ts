@@ -3,7 +3,8 @@
 // for every point the download holds exactly the samples a direct read of the same window
 // returns, in the same order, raw or downsampled; the refusals (406, 409, 404) in the contract's
 // shape; and a stored result cut short is never delivered as a whole download.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { principalOf } from '../../../src/http/middleware/auth.ts';

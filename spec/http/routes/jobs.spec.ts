@@ -1,10 +1,11 @@
-// The job path of the HTTP contract through the Worker (SELF, the real local queue delivering to
+// The job path of the HTTP contract through the Worker (exports.default, the real local queue delivering to
 // the Worker's own queue() handler, ACE behind msw): `Prefer: respond-async` → 202 with Location
 // and Retry-After, polling to `succeeded`, the result identical to the direct read in both formats
 // and layouts; an identical active request returns the same job; a request over the threshold
 // becomes a job without asking, a fully cached one never does; 409 before success, 410 after
 // expiry, cancellation, and another principal's job is 404 on every route.
-import { createExecutionContext, env } from 'cloudflare:test';
+import { createExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { decode } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../../fixtures/ace/catalogue.ts';

@@ -11,7 +11,7 @@ import {
   timeseriesQuerySchema,
 } from '../../../src/http/schemas/timeseries.ts';
 import { fieldIssues, MAX_DETAILS } from '../../../src/http/validation.ts';
-import { pointNamesArb, windowArb } from '../../support/arbitraries.ts';
+import { pointNamesArb, windowArb } from '../../support/arbitraries/time.ts';
 
 const START = '2025-06-01T00:00:00Z';
 const END = '2025-06-02T00:00:00Z';

@@ -1,8 +1,8 @@
 // Arbitraries of configured points as real ACE sites send them, for the display-name properties
 // (spec/points/display-name.spec.ts): units of equipment spelled every way a site spells them,
 // with the spelling-free name they must all come to; generic devices, empty names, plant labels,
-// rooms; roles built from the BAS abbreviations; places; tags in any order. Kept apart from
-// arbitraries.ts (already ~1,000 lines); same rules: pure, seeded by fast-check.
+// rooms; roles built from the BAS abbreviations; places; tags in any order. Pure, seeded by
+// fast-check (CONVENTIONS 15).
 import fc from 'fast-check';
 
 /** One unit of equipment: a family and its id groups (`AHU 7 1`, `VAV 102A`). */

@@ -1,0 +1,57 @@
+// What mutation testing covers (stryker.config.mjs, vitest.mutation.config.ts): the pure core's
+// modules, and the specs of the `unit` project that can reach them through their imports (the
+// others cannot kill a mutant, and every static mutant would run them all). Pure Node.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The pure core (issue 18): modules Stryker mutates, relative to the repository root. */
+export const MUTATE = [
+  'src/cache/cache-key.ts',
+  'src/timeseries/chunks.ts',
+  'src/timeseries/estimator.ts',
+  'src/timeseries/router.ts',
+  'src/timeseries/downsample.ts',
+  'src/jobs/state.ts',
+  'src/jobs/backoff.ts',
+  'src/jobs/messages.ts',
+  'src/ace/backoff.ts',
+  'src/ace/parse.ts',
+  'src/encoding/codec.ts',
+  'src/encoding/compact.ts',
+  'src/encoding/gzip.ts',
+  'src/encoding/layout.ts',
+  'src/points/display-name.ts',
+  'src/points/equipment.ts',
+  'src/points/humanize.ts',
+  'src/points/tags.ts',
+  'src/points/units.ts',
+  'src/aggregates/buckets.ts',
+] as const;
+
+const RELATIVE_IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g;
+
+/** Whether `file` (absolute) imports, directly or through relative imports, one of `targets`. */
+function reaches(file: string, targets: ReadonlySet<string>, memo: Map<string, boolean>): boolean {
+  const known = memo.get(file);
+  if (known !== undefined) return known;
+  memo.set(file, false); // an import cycle adds nothing
+  let answer = targets.has(file);
+  if (!answer) {
+    for (const match of readFileSync(file, 'utf8').matchAll(RELATIVE_IMPORT)) {
+      const target = path.resolve(path.dirname(file), match[1] as string);
+      if (target.endsWith('.ts') && reaches(target, targets, memo)) {
+        answer = true;
+        break;
+      }
+    }
+  }
+  memo.set(file, answer);
+  return answer;
+}
+
+/** Of `specs` (paths relative to `root`), those whose imports reach a mutated module. */
+export function specsReachingMutated(root: string, specs: readonly string[]): string[] {
+  const targets = new Set(MUTATE.map((f) => path.join(root, f)));
+  const memo = new Map<string, boolean>();
+  return specs.filter((spec) => reaches(path.join(root, spec), targets, memo));
+}
