@@ -223,6 +223,79 @@ describe('estimate', () => {
   });
 });
 
+describe('pointDensity and estimate: worked examples at the guards', () => {
+  const d = (p: PointKnowledge, site?: number | null) => pointDensity(p, site, 0.5);
+  it('uses a learned density from its first observation, never one with none', () => {
+    expect(
+      d({ point: 'a', learned: { samplesPerSecond: 2, observations: 1 }, collectIntervalS: 60 }),
+    ).toEqual({
+      samplesPerSecond: 2,
+      source: 'learned',
+    });
+    expect(
+      d({ point: 'a', learned: { samplesPerSecond: 2, observations: 0 }, collectIntervalS: 60 }),
+    ).toEqual({
+      samplesPerSecond: 1 / 60,
+      source: 'catalogue',
+    });
+  });
+
+  it('ignores an interval or a site average that is zero, negative or not finite', () => {
+    for (const bad of [0, -60, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(d({ point: 'a', collectIntervalS: bad }, 9)).toEqual({ samplesPerSecond: 9, source: 'site' });
+      expect(d({ point: 'a' }, bad)).toEqual({ samplesPerSecond: 0.5, source: 'default' });
+    }
+  });
+
+  it('counts samples, bytes and sources: 2 catalogue points at 1/60 s and 1 default at 0.5/s over 10 minutes', () => {
+    const e = estimate({
+      points: [{ point: 'a', collectIntervalS: 60 }, { point: 'b', collectIntervalS: 60 }, { point: 'c' }],
+      uncachedMs: 600_000,
+      defaultSamplesPerSecond: 0.5,
+    });
+    // 2 × 10 + 300 = 320 samples at 24 bytes each.
+    expect(e).toEqual({
+      samples: 320,
+      bytes: 320 * 24,
+      sources: { learned: 0, catalogue: 2, site: 0, default: 1 },
+      samplesBySource: { learned: 0, catalogue: 20, site: 0, default: 300 },
+    });
+  });
+
+  it('adds every source: a learned point at 0.2/s and a site-average point at 0.1/s over 10 minutes', () => {
+    const e = estimate({
+      points: [{ point: 'a', learned: { samplesPerSecond: 0.2, observations: 3 } }, { point: 'b' }],
+      uncachedMs: 600_000,
+      siteSamplesPerSecond: 0.1,
+      defaultSamplesPerSecond: 0.5,
+    });
+    expect(e.samplesBySource).toEqual({ learned: 120, catalogue: 0, site: 60, default: 0 });
+    expect(e.samples).toBe(180);
+  });
+
+  it('learns nothing from an empty window or an impossible count, and starts over from no observations', () => {
+    const known = { samplesPerSecond: 1, observations: 2 };
+    expect(learnDensity(known, { samples: 10, durationMs: -1 })).toBe(known);
+    expect(learnDensity(known, { samples: -1, durationMs: 1_000 })).toBe(known);
+    expect(learnDensity(known, { samples: Number.NaN, durationMs: 1_000 })).toBe(known);
+    // Zero samples is an observation: the density falls by the EWMA weight.
+    expect(learnDensity(known, { samples: 0, durationMs: 1_000 })?.samplesPerSecond).toBeCloseTo(0.7, 10);
+    expect(learnDensity({ samplesPerSecond: 5, observations: 0 }, { samples: 3, durationMs: 1_000 })).toEqual(
+      {
+        samplesPerSecond: 3,
+        observations: 1,
+      },
+    );
+    // 1 → 11 per second: 1 + 0.3 × 10.
+    expect(
+      learnDensity({ samplesPerSecond: 1, observations: 4 }, { samples: 11, durationMs: 1_000 }),
+    ).toEqual({
+      samplesPerSecond: 4,
+      observations: 5,
+    });
+  });
+});
+
 describe('learnDensity', () => {
   it('takes the first observation as is and moves by the EWMA weight after', () => {
     const first = learnDensity(null, { samples: 100, durationMs: 100_000 });

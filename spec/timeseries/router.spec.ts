@@ -8,7 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { countSamples } from '../../fixtures/ace/generator.ts';
 import { type DensitySource, estimate, learnDensity } from '../../src/timeseries/estimator.ts';
-import { decideRoute, SAFETY_MARGIN, upperBound } from '../../src/timeseries/router.ts';
+import {
+  decideRoute,
+  maxAnswerSamples,
+  ROWS_MAX_SAMPLES,
+  SAFETY_MARGIN,
+  upperBound,
+} from '../../src/timeseries/router.ts';
 import { windowArb } from '../support/arbitraries/time.ts';
 
 const HOUR = 3_600_000;
@@ -157,6 +163,54 @@ describe('decideRoute', () => {
       const samplesBySource = { learned: 0, catalogue: 0, site: 0, default: 0, [source]: 1000 };
       expect(upperBound(samplesBySource)).toBe(expected[source]);
     }
+  });
+});
+
+describe('decideRoute: each decision with its reason, worked by hand', () => {
+  const base = {
+    estimate: { samplesBySource: { learned: 0, catalogue: 100, site: 0, default: 0 } },
+    threshold: 200,
+    preferAsync: false,
+    fullyCached: false,
+    cachedSamples: 0,
+    maxSamples: 1_000,
+  };
+  // Catalogue 100 → bound 200: at the threshold is still direct; one over is a job.
+  it.each<[string, Partial<typeof base>, { route: string; reason: string; upperBound: number }]>([
+    ['at the threshold', {}, { route: 'direct', reason: 'within_threshold', upperBound: 200 }],
+    [
+      'one over the threshold',
+      { threshold: 199 },
+      { route: 'job', reason: 'over_threshold', upperBound: 200 },
+    ],
+    [
+      'over the threshold but fully cached',
+      { threshold: 10, fullyCached: true },
+      { route: 'direct', reason: 'fully_cached', upperBound: 200 },
+    ],
+    ['asked for a job', { preferAsync: true }, { route: 'job', reason: 'requested_async', upperBound: 200 }],
+    [
+      'cached and bound over the most one answer may hold',
+      { cachedSamples: 801, fullyCached: true },
+      { route: 'refuse', reason: 'too_large', upperBound: 200 },
+    ],
+    [
+      'cached and bound exactly the most',
+      { cachedSamples: 800 },
+      { route: 'direct', reason: 'within_threshold', upperBound: 200 },
+    ],
+  ])('%s', (_, overrides, decision) => {
+    expect(decideRoute({ ...base, ...overrides })).toEqual(decision);
+  });
+});
+
+describe('maxAnswerSamples', () => {
+  it('caps the rows layout at ROWS_MAX_SAMPLES (300,000) and leaves the others at the job maximum', () => {
+    expect(ROWS_MAX_SAMPLES).toBe(300_000);
+    expect(maxAnswerSamples('rows', 5_000_000)).toBe(300_000);
+    expect(maxAnswerSamples('rows', 1_000)).toBe(1_000);
+    expect(maxAnswerSamples('columns', 5_000_000)).toBe(5_000_000);
+    expect(maxAnswerSamples('compact', 5_000_000)).toBe(5_000_000);
   });
 });
 
