@@ -12,6 +12,25 @@ import {
 } from '../../src/cache/cache-key.ts';
 import { chunkKeyInputArb, nearMissArb, separatorTrickArb } from '../support/arbitraries/cache-keys.ts';
 
+describe('the key of one chunk, worked by hand', () => {
+  // Keys are persisted (R2 object names, D1 rows): the text they hash must not drift. The text is
+  // the documented fixed-shape array, the digest SHA-256 computed here with WebCrypto directly.
+  it('hashes ["vitals-edge/chunk", version, site, sorted distinct points, start, end, interval]', async () => {
+    const input: ChunkKeyInput = {
+      site: 'demo-small',
+      points: ['b', 'a', 'b'],
+      startMs: 0,
+      endMs: 86_400_000,
+      interval: 'raw',
+    };
+    const text = `["vitals-edge/chunk",${CACHE_ENCODING_VERSION},"demo-small",["a","b"],0,86400000,"raw"]`;
+    expect(canonicalChunk(input)).toBe(text);
+    const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+    const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+    expect(await chunkKey(input)).toBe(hex);
+  });
+});
+
 describe('chunkKey', () => {
   it('is 64 lowercase hex digits', async () => {
     await fc.assert(

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { fromCompact, MAX_DECIMALS, toCompact } from '../../src/encoding/compact.ts';
 import { columnSeriesArb, finiteDoubleArb } from '../support/arbitraries/edge.ts';
 
-const same = (a: number[], b: number[]) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+/**
+ * Exactly equal, index by index. (Array.every skips the holes of a sparse array, so `a.every(…)`
+ * would pass an `a` that was allocated with its length and never filled: mutation testing found it.)
+ */
+const same = (a: number[], b: number[]) =>
+  a.length === b.length && Array.from(a.keys()).every((i) => Object.is(a[i], b[i]));
 
 describe('compact layout', () => {
   it('round-trips any series exactly', () => {
@@ -50,12 +55,21 @@ describe('compact layout', () => {
     expect('v' in irrational && 'dt' in irrational).toBe(true);
     const fractional = toCompact({ point: 'p', t: [0.5, 1.25], v: [1, 2] });
     expect(fractional).toEqual({ point: 'p', t: [0.5, 1.25], v: [1, 2] });
+    expect(fromCompact(fractional)).toEqual({ point: 'p', t: [0.5, 1.25], v: [1, 2] });
     fc.assert(
       fc.property(fc.array(finiteDoubleArb, { maxLength: 30 }), (v) => {
         const s = { point: 'x', t: v.map((_, i) => i * 1000), v };
         expect(same(fromCompact(toCompact(s)).v, v)).toBe(true);
       }),
     );
+  });
+
+  it('encodes an empty series from time 0, and keeps values whose deltas are not safe integers as they are', () => {
+    expect(toCompact({ point: 'p', t: [], v: [] })).toEqual({ point: 'p', t0: 0, dt: [], e: 0, dv: [] });
+    // Each value is a safe integer, but the step between them (2^54 - 2) is not: its running sum
+    // could round, so the values stay as they are.
+    const wide = { point: 'p', t: [0, 1_000], v: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER] };
+    expect(toCompact(wide)).toEqual({ point: 'p', t0: 0, dt: [1_000], v: wide.v });
   });
 
   it('encodes a regular series as one repeated small delta', () => {

@@ -13,6 +13,25 @@ const KEY = 'spec-queue-signing-key';
 const NOW = Date.UTC(2026, 0, 10);
 const jobIdArb = fc.uuid();
 
+describe('the signed text, worked by hand', () => {
+  // A signature covers ["vitals-edge/job-message", v, job_id, issued_at]: HMAC-SHA-256 computed
+  // here with WebCrypto directly, so a drift of the signed text (which would strand every message
+  // in flight across a deploy) fails.
+  it('signs exactly the fixed-shape array', async () => {
+    const m = await signMessage('job-1', 1_700_000_000_000, 'k');
+    const key = await crypto.subtle.importKey(
+      'raw',
+      new TextEncoder().encode('k'),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    const text = '["vitals-edge/job-message",1,"job-1",1700000000000]';
+    const sig = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(text));
+    expect(m.sig).toBe([...new Uint8Array(sig)].map((b) => b.toString(16).padStart(2, '0')).join(''));
+  });
+});
+
 describe('job messages', () => {
   it('verifies what it signed', async () => {
     await fc.assert(

@@ -76,6 +76,19 @@ describe('planChunks freshness', () => {
     );
   });
 
+  // The configured recent TTL, never over 60 s and never negative, worked by hand.
+  it.each([
+    [30_000, 30_000],
+    [60_000, 60_000],
+    [3_600_000, 60_000],
+    [0, 0],
+    [-5_000, 0],
+  ])('a recent chunk with RECENT_TTL %i ms is kept %i ms', (recentTtlMs, ttlMs) => {
+    const now = Date.UTC(2026, 0, 5, 12);
+    const [c] = planChunks(now - 3_600_000, now, now, { ...policy, recentTtlMs });
+    expect(c).toMatchObject({ recent: true, ttlMs });
+  });
+
   it('treats the boundary exactly: ended 10 minutes ago is history, a millisecond later is recent', () => {
     const day = Date.UTC(2026, 0, 5);
     const now = day + DAY_MS + RECENT_WINDOW_MS;
