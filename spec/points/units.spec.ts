@@ -35,7 +35,19 @@ describe('unitSymbol', () => {
     ['furlongs-per-fortnight', 'furlongs per fortnight'],
     ['furlongsPerFortnight', 'furlongs per fortnight'],
     ['x'.repeat(60), `${'x'.repeat(39)}…`],
+    // Worked at the edges of the unknown-unit rule: 40 characters kept whole; a cut never ends in
+    // a blank; control characters read as blanks; runs of separators one blank; case kept unless
+    // the name is camelCase.
+    ['x'.repeat(40), 'x'.repeat(40)],
+    [`${'x'.repeat(38)} ${'y'.repeat(30)}`, `${'x'.repeat(38)}…`],
+    ['furlongs\u0000per\u0085fortnight', 'furlongs per fortnight'],
+    ['furlongs--per__fortnight', 'furlongs per fortnight'],
+    ['Furlongs-Per-Fortnight', 'Furlongs Per Fortnight'],
   ])('%j → %j', (units, symbol) => {
     expect(unitSymbol(units)).toBe(symbol);
+  });
+
+  it('reads a bigint as a number', () => {
+    expect(unitSymbol(7n)).toBe('7');
   });
 });
