@@ -4,6 +4,7 @@
 // `unit`: specs of the pure core run in plain Node (no runtime start-up; Stryker runs these).
 // scripts/spec-runtimes.ts decides which is which from each file's imports. Only outbound fetch
 // to ACE is mocked, with msw (spec/support/setup-ace.ts).
+import os from 'node:os';
 import path from 'node:path';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
@@ -17,6 +18,11 @@ export default defineConfig({
   test: {
     // Reproducible property runs: FC_SEED pins fast-check's seed (see spec/support/fc.ts).
     provide: { fcSeed: process.env.FC_SEED ?? '' },
+    // Every core: vitest's default in a run is one less, which on the 2-core machine meant one
+    // file at a time (about 210 s of specs against about 127 s with two). Each vitest worker of
+    // the workers project is its own workerd process with its own in-memory D1, R2 and Queues,
+    // so two files at once never share storage.
+    maxWorkers: os.availableParallelism(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Log lines of passing specs are noise (and slow to print); a failing spec shows its own.
