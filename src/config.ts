@@ -17,6 +17,7 @@ const configSchema = z.object({
   DIRECT_MAX_SAMPLES: int(250_000),
   DIRECT_BUDGET_MS: int(15_000),
   JOB_MAX_SAMPLES: int(1_000_000),
+  JOB_TASK_MAX_SAMPLES: int(1_000_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),
   CACHE_HISTORY_TTL_S: int(7 * 86_400),
@@ -50,8 +51,13 @@ export interface Config {
   directMaxSamples: number;
   /** Wall time a direct request may take before it counts against the adaptive threshold. */
   directBudgetMs: number;
-  /** The largest answer (samples) taken on at all, directly or as a job's result. */
+  /**
+   * The largest answer (samples) in JSON or MessagePack, direct or a job's result read in those
+   * formats. Jobs themselves have no size limit: their NDJSON and CSV downloads stream.
+   */
   jobMaxSamples: number;
+  /** Samples one task of a job (one queue message, one invocation) may be estimated at. */
+  jobTaskMaxSamples: number;
   defaultSamplesPerSecond: number;
   cacheMaxBytes: number;
   cacheHistoryTtlMs: number;
@@ -105,6 +111,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     directMaxSamples: v.DIRECT_MAX_SAMPLES,
     directBudgetMs: v.DIRECT_BUDGET_MS,
     jobMaxSamples: v.JOB_MAX_SAMPLES,
+    jobTaskMaxSamples: v.JOB_TASK_MAX_SAMPLES,
     defaultSamplesPerSecond: v.DEFAULT_SAMPLES_PER_SECOND,
     cacheMaxBytes: v.CACHE_MAX_BYTES,
     cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,

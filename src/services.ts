@@ -156,9 +156,16 @@ export function createServices(env: Env, ctx: ExecutionContext, overrides: Servi
       serviceToken: config.aceServiceToken,
     }),
     ...jobs,
-    jobResults: createJobResults({ store: jobs.jobStore, bucket: env.CACHE, clock, log }),
+    jobResults: createJobResults({
+      store: jobs.jobStore,
+      tasks: jobs.taskStore,
+      bucket: env.CACHE,
+      clock,
+      log,
+    }),
     jobMaintenance: createJobMaintenance({
       store: jobs.jobStore,
+      tasks: jobs.taskStore,
       submitter: jobs.jobSubmitter,
       bucket: env.CACHE,
       clock,

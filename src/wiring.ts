@@ -19,6 +19,7 @@ import { isolateState, memoryTiersFor, thresholdFor } from './isolate.ts';
 import { createJobConsumer } from './jobs/consumer.ts';
 import { createJobStore } from './jobs/store.ts';
 import { createJobSubmitter, type JobSubmitter } from './jobs/submit.ts';
+import { createTaskStore } from './jobs/task-store.ts';
 import { createAnalytics } from './obs/analytics.ts';
 import { createBookkeeping } from './obs/bookkeeping.ts';
 import { createAceReachabilityProbe } from './obs/health.ts';
@@ -155,7 +156,7 @@ export function buildCache(base: Base) {
   return { bookkeeping, eviction, cache, tiers, answers };
 }
 
-/** The jobs' store, submitter and consumer. */
+/** The jobs' store (and their tasks'), submitter and consumer. */
 export function buildJobs(
   base: Base,
   ace: AceClient,
@@ -172,8 +173,12 @@ export function buildJobs(
     clock,
     log,
   });
+  const taskStore = createTaskStore({ db, clock });
   const jobConsumer = createJobConsumer({
     store: jobStore,
+    tasks: taskStore,
+    continueJob: (job) => jobSubmitter.continue(job),
+    taskMaxSamples: config.jobTaskMaxSamples,
     ace,
     bucket: env.CACHE,
     signingKey: config.queueSigningKey,
@@ -185,7 +190,7 @@ export function buildJobs(
     onFetched,
     analytics,
   });
-  return { jobStore, jobSubmitter, jobConsumer, analytics };
+  return { jobStore, taskStore, jobSubmitter, jobConsumer, analytics };
 }
 
 /** What upstream fetches teach: learned densities (point_stats) and aggregates, after the response. */

@@ -12,6 +12,7 @@ import { createAceUpstream } from '../../src/ace/resilience.ts';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { stmt } from '../../src/db/sql.ts';
+import { ok } from '../../src/errors.ts';
 import { BACKOFF_BY_PRIORITY, retryDelaySeconds } from '../../src/jobs/backoff.ts';
 import {
   createJobConsumer,
@@ -25,6 +26,7 @@ import {
 import { MAX_MESSAGE_AGE_MS, type SignedJobMessage, signMessage } from '../../src/jobs/messages.ts';
 import { decodeFrames, RESULT_ENCODING } from '../../src/jobs/result-format.ts';
 import { createJobStore, type Job, type JobStore, type NewJob } from '../../src/jobs/store.ts';
+import { createTaskStore } from '../../src/jobs/task-store.ts';
 import { createAnalytics } from '../../src/obs/analytics.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceMock } from '../support/ace.ts';
@@ -63,9 +65,17 @@ function aceClient(batchMaxPoints?: number): AceClient {
   });
 }
 
+/** Jobs whose next task's message the consumers of this file sent, in order. */
+const continued: Job[] = [];
+
 function consumerWith(overrides: Partial<JobConsumerOptions> = {}) {
   return createJobConsumer({
     store: realStore,
+    tasks: createTaskStore({ db, clock }),
+    continueJob: async (job) => {
+      continued.push(job);
+      return ok(job);
+    },
     ace: aceClient(),
     bucket: env.CACHE,
     signingKey: KEY,

@@ -10,6 +10,7 @@ import { createJobMaintenance, HEARTBEAT_LOST, REAPER_QUEUE } from '../../src/jo
 import { verifyMessage } from '../../src/jobs/messages.ts';
 import { createJobStore, type Job, type JobStore } from '../../src/jobs/store.ts';
 import { createJobSubmitter } from '../../src/jobs/submit.ts';
+import { createTaskStore } from '../../src/jobs/task-store.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { newJob, recordingQueue } from '../support/builders.ts';
 import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
@@ -38,15 +39,17 @@ function setup(bucket: R2Bucket = env.CACHE) {
     clock,
     log,
   });
+  const tasks = createTaskStore({ db, clock });
   const maintenance = createJobMaintenance({
     store,
+    tasks,
     submitter,
     bucket,
     clock,
     log,
     heartbeatTimeoutMs: TIMEOUT,
   });
-  return { store, clock, maintenance, normal };
+  return { store, tasks, clock, maintenance, normal };
 }
 
 async function running(store: JobStore, input = newJob({ maxAttempts: 2 })): Promise<Job> {

@@ -12,7 +12,17 @@ import {
   transition,
 } from '../../src/jobs/state.ts';
 
-const EVENTS: JobEvent[] = ['claim', 'succeed', 'fail', 'retry', 'exhaust', 'cancel', 'reap', 'replay'];
+const EVENTS: JobEvent[] = [
+  'claim',
+  'succeed',
+  'fail',
+  'retry',
+  'exhaust',
+  'cancel',
+  'reap',
+  'replay',
+  'yield',
+];
 /** The statuses of the HTTP contract (shared/design/API.md) and of queue_jobs.status's CHECK. */
 const CONTRACT_STATUSES = [
   'queued',
@@ -25,8 +35,9 @@ const CONTRACT_STATUSES = [
 ] as const;
 /**
  * The lifecycle, cell by cell, as the spec of src/jobs/state.ts (not read from it): a job is
- * claimed from queued or retrying; a running one succeeds, fails, retries, is reaped or cancelled;
- * a cancel reaches any active job; only an operator's replay leaves dead; nothing leaves the rest.
+ * claimed from queued or retrying; a running one succeeds, fails, retries, is reaped or cancelled,
+ * or yields between two of its tasks (queued again, its next task's message on the way); a cancel
+ * reaches any active job; only an operator's replay leaves dead; nothing leaves the rest.
  */
 const LIFECYCLE: Record<JobStatus, Partial<Record<JobEvent, JobStatus>>> = {
   // fail: its message could not be sent (enqueue_failed); exhaust: the DLQ buries a job whose
@@ -39,6 +50,7 @@ const LIFECYCLE: Record<JobStatus, Partial<Record<JobEvent, JobStatus>>> = {
     exhaust: 'dead',
     cancel: 'cancelled',
     reap: 'retrying',
+    yield: 'queued',
   },
   // fail: the reaper's fresh message could not be sent; exhaust: the reaper or the DLQ buries it.
   retrying: { claim: 'running', cancel: 'cancelled', fail: 'failed', exhaust: 'dead' },
@@ -61,6 +73,7 @@ describe('job state machine', () => {
     ['running', 'reap', 'retrying'],
     ['queued', 'cancel', 'cancelled'],
     ['dead', 'replay', 'queued'],
+    ['running', 'yield', 'queued'],
   ])('%s --%s--> %s', (from, event, to) => {
     expect(transition(from, event)).toEqual({ ok: true, to });
   });
@@ -74,6 +87,8 @@ describe('job state machine', () => {
     ['dead', 'claim'],
     ['running', 'claim'],
     ['cancelled', 'cancel'],
+    ['queued', 'yield'],
+    ['retrying', 'yield'],
   ])('refuses %s --%s--> as a typed error', (from, event) => {
     expect(transition(from, event)).toEqual({
       ok: false,

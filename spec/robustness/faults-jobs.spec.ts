@@ -9,12 +9,14 @@ import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import type { AceFaultSpec } from '../../fixtures/ace/faults.ts';
+import { createDb } from '../../src/db/d1.ts';
 import { principalOf } from '../../src/http/middleware/auth.ts';
 import type { ERROR_CODES } from '../../src/http/to-http.ts';
 import { createJobConsumer, INFRA_RETRY_DELAY_S, resultPrefix } from '../../src/jobs/consumer.ts';
 import { signMessage } from '../../src/jobs/messages.ts';
 import type { Job } from '../../src/jobs/store.ts';
 import { ENQUEUE_FAILED } from '../../src/jobs/submit.ts';
+import { createTaskStore } from '../../src/jobs/task-store.ts';
 import { createServices } from '../../src/services.ts';
 import { type ErrorJson, harness } from '../http/harness.ts';
 import { ACE_TEST_TOKEN, aceMock } from '../support/ace.ts';
@@ -268,6 +270,11 @@ async function process(body: unknown, faults: Faults, queueName = QUEUE, consume
     consumer === 'small-parts'
       ? createJobConsumer({
           store: services.jobStore,
+          tasks: createTaskStore({
+            db: createDb({ db: bindings.DB, log: services.log }),
+            clock: services.clock,
+          }),
+          continueJob: (job) => services.jobSubmitter.continue(job),
           ace: services.ace,
           bucket: bindings.CACHE,
           signingKey: services.config.queueSigningKey,

@@ -8,6 +8,7 @@ import { randomId, systemClock } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
 import { createJobResults } from '../../src/jobs/results.ts';
 import { createJobStore } from '../../src/jobs/store.ts';
+import { createTaskStore } from '../../src/jobs/task-store.ts';
 import { createLogger } from '../../src/obs/log.ts';
 
 async function listAll(prefix: string): Promise<R2Object[]> {
@@ -50,12 +51,32 @@ export async function expectResultsConsistent(): Promise<void> {
   }>();
   const log = createLogger({}, () => {});
   const store = createJobStore({ db: createDb({ db: env.DB, log }), clock: systemClock, ids: randomId });
-  const results = createJobResults({ store, bucket: env.CACHE, clock: systemClock, log });
+  const db = createDb({ db: env.DB, log });
+  const tasks = createTaskStore({ db, clock: systemClock });
+  const results = createJobResults({ store, tasks, bucket: env.CACHE, clock: systemClock, log });
   const broken: string[] = [];
+  const resultObjects = new Set<string>();
   for (const job of jobs.results) {
-    const head = await env.CACHE.head(job.result_key);
-    if (!head || head.size !== job.result_bytes) {
-      broken.push(`${job.id}: ${head ? `${head.size} bytes, row says ${job.result_bytes}` : 'no object'}`);
+    // A job that ran as several tasks names its parts' prefix; its parts are its objects.
+    const keys = job.result_key.endsWith('/')
+      ? (
+          await env.DB.prepare('SELECT result_key FROM job_task_results WHERE job_id = ? ORDER BY task')
+            .bind(job.id)
+            .all<{ result_key: string }>()
+        ).results.map((r) => r.result_key)
+      : [job.result_key];
+    let size = 0;
+    let missing = 0;
+    for (const key of keys) {
+      resultObjects.add(key);
+      const head = await env.CACHE.head(key);
+      if (head) size += head.size;
+      else missing++;
+    }
+    if (missing > 0 || size !== job.result_bytes) {
+      broken.push(
+        `${job.id}: ${missing} of ${keys.length} objects missing, ${size} bytes, row says ${job.result_bytes}`,
+      );
       continue;
     }
     const read = await results.read(job.id, job.principal);
@@ -68,7 +89,12 @@ export async function expectResultsConsistent(): Promise<void> {
   }
   // And no result object outlives a job that never succeeded (it would be readable by key).
   const objects = await listAll('results/');
-  const succeeded = new Set(jobs.results.map((j) => j.result_key));
-  const orphans = objects.map((o) => o.key).filter((k) => !succeeded.has(k));
+  // The parts of a job still under way (or dead, kept for a replay to resume from) are its own.
+  const kept = await env.DB.prepare(
+    `SELECT p.result_key FROM job_task_results AS p JOIN queue_jobs AS j ON j.id = p.job_id
+     WHERE j.status IN ('queued', 'running', 'retrying', 'dead')`,
+  ).all<{ result_key: string }>();
+  for (const r of kept.results) resultObjects.add(r.result_key);
+  const orphans = objects.map((o) => o.key).filter((k) => !resultObjects.has(k));
   expect({ broken, orphans }).toEqual({ broken: [], orphans: [] });
 }

@@ -76,7 +76,7 @@ describe('decideRoute', () => {
     );
   });
 
-  it('refuses anything larger than one answer may be, cached samples included, however asked', () => {
+  it('makes a job of anything larger than one direct answer may be, cached samples included, however asked', () => {
     fc.assert(
       fc.property(
         bySourceArb,
@@ -94,7 +94,8 @@ describe('decideRoute', () => {
             maxSamples,
           });
           const total = cachedSamples + modelBound(samplesBySource);
-          expect(d.route === 'refuse').toBe(total > maxSamples);
+          if (total > maxSamples) expect(d).toMatchObject({ route: 'job', reason: 'too_large' });
+          else expect(d.reason).not.toBe('too_large');
         },
       ),
       FAIL_FAST,
@@ -192,7 +193,7 @@ describe('decideRoute: each decision with its reason, worked by hand', () => {
     [
       'cached and bound over the most one answer may hold',
       { cachedSamples: 801, fullyCached: true },
-      { route: 'refuse', reason: 'too_large', upperBound: 200 },
+      { route: 'job', reason: 'too_large', upperBound: 200 },
     ],
     [
       'cached and bound exactly the most',

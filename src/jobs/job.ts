@@ -53,6 +53,13 @@ export interface Job {
   finishedAt: number | null;
   /** When its message was last known sent; null while a queued job may have none. */
   enqueuedAt: number | null;
+  /**
+   * A job runs as a chain of tasks (tasks.ts): how many are done, and how many the plan has now
+   * (done + those still planned; 1 for a job that fits one task).
+   */
+  tasks: { done: number; total: number };
+  /** Epoch ms up to which the done tasks' results reach: where the next task starts (null: none done). */
+  resumeMs: number | null;
 }
 
 export interface NewJob {

@@ -2,12 +2,15 @@
 // to retrying with a fresh message, to dead with a dead letter once attempts are spent, or to
 // cancelled when a cancel was accepted meanwhile; queued jobs with no message known sent get one) and
 // result expiry (expired result objects are deleted from R2, then forgotten by their job, so the
-// result route answers 410). Bounded work per run; owns no HTTP and no queue consumption.
+// result route answers 410; the parts of jobs that ran as tasks and ended failed or cancelled are
+// deleted too). Bounded work per run; owns no HTTP and no queue consumption.
 import type { Clock } from '../clock.ts';
 import { ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
+import { discardParts } from './result-keys.ts';
 import type { JobStore } from './store.ts';
 import type { JobSubmitter } from './submit.ts';
+import type { TaskStore } from './task-store.ts';
 
 /** Error code of a job the reaper marked dead. */
 export const HEARTBEAT_LOST = 'heartbeat_lost';
@@ -18,6 +21,7 @@ export const MAINTENANCE_BATCH = 50;
 
 export interface JobMaintenanceOptions {
   store: JobStore;
+  tasks: Pick<TaskStore, 'discardable' | 'forget'>;
   submitter: Pick<JobSubmitter, 'requeue'>;
   /** The CACHE bucket holding results/. */
   bucket: R2Bucket;
@@ -38,12 +42,40 @@ export interface ReapReport {
 
 export interface JobMaintenance {
   reapStale(): Promise<Result<ReapReport>>;
-  expireResults(): Promise<Result<{ expired: number; failed: number }>>;
+  /** Deletes expired results, and the parts of jobs that ended without one (`discarded` jobs). */
+  expireResults(): Promise<Result<{ expired: number; discarded: number; failed: number }>>;
 }
 
 /** Creates the passes. */
 export function createJobMaintenance(options: JobMaintenanceOptions): JobMaintenance {
-  const { store, submitter, bucket, clock, log, heartbeatTimeoutMs } = options;
+  const { store, tasks, submitter, bucket, clock, log, heartbeatTimeoutMs } = options;
+
+  // A result's objects: one key, or (a key ending in '/') every part under the job's prefix.
+  const deleteResult = async (id: string, key: string): Promise<void> => {
+    if (key.endsWith('/')) await discardParts(bucket, id);
+    else await bucket.delete(key);
+  };
+
+  // Jobs that ran as tasks and ended failed or cancelled: their parts are never read.
+  const discardEnded = async (): Promise<{ discarded: number; failed: number }> => {
+    const ended = await tasks.discardable(MAINTENANCE_BATCH);
+    if (!ended.ok) return { discarded: 0, failed: 1 };
+    let discarded = 0;
+    let failed = 0;
+    for (const id of ended.value) {
+      try {
+        await discardParts(bucket, id);
+      } catch (e) {
+        failed++;
+        log.error('jobs.parts_delete_failed', { job_id: id, ...describeError(e) });
+        continue;
+      }
+      const forgotten = await tasks.forget(id);
+      if (forgotten.ok) discarded++;
+      else failed++;
+    }
+    return { discarded, failed };
+  };
 
   return {
     async reapStale() {
@@ -104,17 +136,19 @@ export function createJobMaintenance(options: JobMaintenanceOptions): JobMainten
       for (const { id, key } of expired.value) {
         try {
           // R2 first: a job that forgot its key while the object stayed would leak storage.
-          await bucket.delete(key);
+          await deleteResult(id, key);
         } catch (e) {
           failed++;
           log.error('jobs.result_delete_failed', { job_id: id, ...describeError(e) });
           continue;
         }
         const forgotten = await store.forgetResult(id, key);
-        if (forgotten.ok) done++;
+        const partsForgotten = key.endsWith('/') ? await tasks.forget(id) : ok(undefined);
+        if (forgotten.ok && partsForgotten.ok) done++;
         else failed++;
       }
-      return ok({ expired: done, failed });
+      const ended = await discardEnded();
+      return ok({ expired: done, discarded: ended.discarded, failed: failed + ended.failed });
     },
   };
 }

@@ -1,8 +1,9 @@
 // Reading a job's result for its owner: the job must be the principal's (else not_found), have
-// succeeded (else conflict) and its result must not have expired (else gone). The object is the
-// consumer's frames (result-format.ts), each gzip-compressed: read whole (`read`, for the layouts
-// that need every point's series at once) or frame by frame (`open`, for the exports, whatever
-// the result's size). Owns no HTTP and no layout.
+// succeeded (else conflict) and its result must not have expired (else gone). The result is the
+// consumer's frames (result-format.ts), each gzip-compressed, in one object or, for a job that ran
+// as several tasks, in one object per task read in task order: read whole (`read`, for the
+// layouts that need every point's series at once) or frame by frame (`open`, for the exports,
+// whatever the result's size). Owns no HTTP and no layout.
 
 import type { ChunkSeries } from '../cache/chunk-codec.ts';
 import type { Clock } from '../clock.ts';
@@ -11,6 +12,7 @@ import { err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
 import { decodeFrames, readFrames } from './result-format.ts';
 import type { Job, JobStore } from './store.ts';
+import type { TaskStore } from './task-store.ts';
 
 export interface JobResultRead {
   job: Job;
@@ -35,6 +37,7 @@ export interface JobResults {
 
 export interface JobResultsOptions {
   store: Pick<JobStore, 'get'>;
+  tasks: Pick<TaskStore, 'keys'>;
   bucket: R2Bucket;
   clock: Clock;
   log: Logger;
@@ -44,7 +47,8 @@ const GONE = { kind: 'gone', message: 'the result has expired' } as const;
 
 /** Creates the reader. */
 export function createJobResults(options: JobResultsOptions): JobResults {
-  const { store, bucket, clock, log } = options;
+  const { store, tasks, bucket, clock, log } = options;
+  const UNAVAILABLE = { kind: 'unavailable', message: 'the result store failed', dependency: 'r2' } as const;
 
   /** The principal's succeeded, unexpired job (refusals as the module header says). */
   async function readable(id: string, principal: string): Promise<Result<Job>> {
@@ -59,15 +63,67 @@ export function createJobResults(options: JobResultsOptions): JobResults {
     return ok(job);
   }
 
-  /** The result object, or gone / unavailable. */
-  async function object(job: Job): Promise<Result<R2ObjectBody>> {
+  /** The object keys of the result, in the order their frames are read. */
+  async function keysOf(job: Job): Promise<Result<string[]>> {
+    const key = (job.result as NonNullable<Job['result']>).key;
+    if (job.tasks.total <= 1) return ok([key]);
+    const keys = await tasks.keys(job.id, job.tasks.total);
+    if (keys.ok) return keys;
+    log.error('jobs.result_parts_unreadable', { job_id: job.id, error_kind: keys.error.kind });
+    return err(UNAVAILABLE);
+  }
+
+  /** One object's body, or gone / unavailable. */
+  async function body(job: Job, key: string): Promise<Result<R2ObjectBody>> {
     try {
-      const got = await bucket.get((job.result as NonNullable<Job['result']>).key);
+      const got = await bucket.get(key);
       return got ? ok(got) : err(GONE);
     } catch (e) {
       log.error('jobs.result_read_failed', { job_id: job.id, ...describeError(e) });
-      return err({ kind: 'unavailable', message: 'the result store failed', dependency: 'r2' });
+      return err(UNAVAILABLE);
     }
+  }
+
+  /**
+   * The result's bytes as one stream: its objects one after another, each opened when the one
+   * before is read to its end. The first is opened here, so a missing result is a refusal, not a
+   * cut stream; a later part missing errors the stream.
+   */
+  async function object(job: Job): Promise<Result<ReadableStream<Uint8Array>>> {
+    const keys = await keysOf(job);
+    if (!keys.ok) return keys;
+    const first = await body(job, keys.value[0] as string);
+    if (!first.ok) return first;
+    if (keys.value.length === 1) return ok(first.value.body);
+    const rest = keys.value.slice(1);
+    let reader = first.value.body.getReader();
+    return ok(
+      new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (!done) {
+              controller.enqueue(value);
+              return;
+            }
+            const next = rest.shift();
+            if (next === undefined) {
+              controller.close();
+              return;
+            }
+            const got = await body(job, next);
+            if (!got.ok) {
+              controller.error(new Error(`result part missing: ${got.error.kind}`));
+              return;
+            }
+            reader = got.value.body.getReader();
+          }
+        },
+        async cancel(reason) {
+          await reader.cancel(reason);
+        },
+      }),
+    );
   }
 
   return {
@@ -86,10 +142,10 @@ export function createJobResults(options: JobResultsOptions): JobResults {
       if (!got.ok) return got;
       let bytes: Uint8Array;
       try {
-        bytes = new Uint8Array(await got.value.arrayBuffer());
+        bytes = new Uint8Array(await new Response(got.value).arrayBuffer());
       } catch (e) {
         log.error('jobs.result_read_failed', { job_id: id, ...describeError(e) });
-        return err({ kind: 'unavailable', message: 'the result store failed', dependency: 'r2' });
+        return err(UNAVAILABLE);
       }
       const series = await decodeFrames(bytes);
       if (!series) {
@@ -104,7 +160,7 @@ export function createJobResults(options: JobResultsOptions): JobResults {
       if (!found.ok) return found;
       const got = await object(found.value);
       if (!got.ok) return got;
-      return ok({ job: found.value, frames: readFrames(got.value.body) });
+      return ok({ job: found.value, frames: readFrames(got.value) });
     },
   };
 }

@@ -1,5 +1,6 @@
 // The job lifecycle as an explicit, pure state machine: queued → running → succeeded | failed |
-// cancelled, running → retrying → running, and → dead when retries are exhausted. Every status it
+// cancelled, running → retrying → running, running → queued between two tasks of a job that runs
+// as several (tasks.ts), and → dead when retries are exhausted. Every status it
 // yields is one the schema's CHECK allows (the earlier version wrote one it rejected). Owns which
 // transitions are legal; the store applies them atomically in D1.
 
@@ -29,7 +30,8 @@ export type JobEvent =
   | 'exhaust' // transient failure, no attempts left, or the DLQ says so
   | 'cancel'
   | 'reap' // heartbeat lost: back to retrying (or dead via exhaust)
-  | 'replay'; // an operator re-queues a dead job
+  | 'replay' // an operator re-queues a dead job
+  | 'yield'; // a task is done and the next one's message is on its way
 
 const TRANSITIONS: Record<JobStatus, Partial<Record<JobEvent, JobStatus>>> = {
   queued: { claim: 'running', cancel: 'cancelled', fail: 'failed', exhaust: 'dead' },
@@ -40,6 +42,7 @@ const TRANSITIONS: Record<JobStatus, Partial<Record<JobEvent, JobStatus>>> = {
     exhaust: 'dead',
     cancel: 'cancelled',
     reap: 'retrying',
+    yield: 'queued',
   },
   retrying: { claim: 'running', cancel: 'cancelled', fail: 'failed', exhaust: 'dead' },
   succeeded: {},

@@ -36,6 +36,10 @@ const rowSchema = z.object({
   finished_at: nullableInt,
   // Added by migration 0002; absent only in rows read through an older SELECT list.
   enqueued_at: nullableInt.optional(),
+  // Added by migration 0003 (jobs run as tasks); absent only through an older SELECT list.
+  tasks_done: z.number().int().optional(),
+  tasks_total: z.number().int().optional(),
+  resume_ms: nullableInt.optional(),
 });
 
 const requestSchema = z.record(z.string(), z.unknown());
@@ -85,5 +89,7 @@ export function toJob(row: unknown): Result<Job> {
     heartbeatAt: r.heartbeat_at,
     finishedAt: r.finished_at,
     enqueuedAt: r.enqueued_at ?? null,
+    tasks: { done: r.tasks_done ?? 0, total: r.tasks_total ?? 1 },
+    resumeMs: r.resume_ms ?? null,
   });
 }

@@ -354,7 +354,11 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       const now = clock.now();
       const results = await db.batch('jobs.mark_dead', [
         stmt(
-          `UPDATE queue_jobs SET status = 'dead', error_code = ?, error_message = ?, finished_at = ?, updated_at = ?
+          // A job of several tasks says which one ran out of deliveries.
+          `UPDATE queue_jobs SET status = 'dead', error_code = ?,
+             error_message = ? || CASE WHEN tasks_total > 1
+               THEN ' (task ' || (tasks_done + 1) || ' of ' || tasks_total || ')' ELSE '' END,
+             finished_at = ?, updated_at = ?
            WHERE id = ? AND ${inSources('exhaust')} AND ${NOT_REPLAYED_SINCE} RETURNING *`,
           error.code,
           error.message,

@@ -35,26 +35,24 @@ export interface JobSubmitter {
   replay(jobId: string): Promise<Result<Job>>;
   /** Sends a fresh message for a job the reaper moved back to retrying, or found unsent. */
   requeue(job: Job): Promise<Result<Job>>;
+  /**
+   * Sends the message of a job's next task (the consumer, after the job yielded). A failed send
+   * leaves the job queued, not failed: the consumer's own message comes back to run the task.
+   */
+  continue(job: Job): Promise<Result<Job>>;
 }
 
 /** Creates the submitter over the job store and the two job queues. */
 export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
   const { store, queues, signingKey, clock, log } = options;
 
-  // Sends the job's signed message; a failure fails the row so it is never left queued unsent.
-  const enqueue = async (job: Job): Promise<Result<Job>> => {
-    const jobLog = log.with({ job_id: job.id, priority: job.priority });
+  // Sends the job's signed message and records that it was sent; false when the send failed.
+  const send = async (job: Job, jobLog: Logger): Promise<Result<Job>> => {
     try {
       const message = await signMessage(job.id, clock.now(), signingKey);
       await queues[job.priority].send(message, { contentType: 'json' });
     } catch (e) {
       jobLog.error('jobs.enqueue_failed', describeError(e));
-      const failed = await store.fail(job.id, {
-        code: ENQUEUE_FAILED,
-        message: 'the job could not be queued',
-      });
-      // The row stays queued only if D1 failed too; the reaper's scan does not cover it, so say so.
-      if (!failed.ok) jobLog.error('jobs.enqueue_failed_unrecorded', { error_kind: failed.error.kind });
       return err({ kind: 'unavailable', message: 'the job queue is unavailable', dependency: 'queue' });
     }
     // Best effort: if this write fails, a later identical submit or the reaper sends once more,
@@ -63,6 +61,21 @@ export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
     if (!marked.ok) jobLog.warn('jobs.enqueued_unrecorded', { error_kind: marked.error.kind });
     jobLog.info('jobs.enqueued', {});
     return ok(marked.ok ? { ...job, enqueuedAt: marked.value } : job);
+  };
+
+  // Sends the job's signed message; a failure fails the row so it is never left queued unsent.
+  const enqueue = async (job: Job): Promise<Result<Job>> => {
+    const jobLog = log.with({ job_id: job.id, priority: job.priority });
+    const sent = await send(job, jobLog);
+    if (!sent.ok) {
+      const failed = await store.fail(job.id, {
+        code: ENQUEUE_FAILED,
+        message: 'the job could not be queued',
+      });
+      // The row stays queued only if D1 failed too; the reaper's scan does not cover it, so say so.
+      if (!failed.ok) jobLog.error('jobs.enqueue_failed_unrecorded', { error_kind: failed.error.kind });
+    }
+    return sent;
   };
 
   return {
@@ -95,5 +108,7 @@ export function createJobSubmitter(options: JobSubmitterOptions): JobSubmitter {
     },
 
     requeue: (job) => enqueue(job),
+
+    continue: (job) => send(job, log.with({ job_id: job.id, priority: job.priority, at: 'next_task' })),
   };
 }

@@ -46,8 +46,7 @@ export type RouteReason =
   | 'too_large';
 
 export interface RouteDecision {
-  /** `refuse`: larger than any one answer may be (413, with advice to narrow it). */
-  route: 'direct' | 'job' | 'refuse';
+  route: 'direct' | 'job';
   reason: RouteReason;
   /** The pessimistic size the decision compared with the threshold. */
   upperBound: number;
@@ -63,7 +62,7 @@ export interface RouteInput {
   fullyCached: boolean;
   /** Samples already cached (exact); they count towards the size of the answer. */
   cachedSamples: number;
-  /** JOB_MAX_SAMPLES: no answer, direct or as a job result, may be larger. */
+  /** JOB_MAX_SAMPLES (or less, for rows): no direct answer may be larger; a job may. */
   maxSamples: number;
 }
 
@@ -78,14 +77,14 @@ export function upperBound(samplesBySource: Readonly<Record<DensitySource, numbe
 
 /**
  * A client may ask for a job; nothing a client sends can put an oversized request on the direct
- * path; a fully cached request is never made a job on account of its size; and nothing larger
- * than `maxSamples` (cached plus a pessimistic bound on the rest) is taken on at all.
+ * path; a fully cached request is made a job on account of its size only past `maxSamples`; and
+ * anything larger than `maxSamples` (cached plus a pessimistic bound on the rest) is a job, whose
+ * result streams as NDJSON or CSV whatever its size (jobs run as tasks: jobs/tasks.ts).
  */
 export function decideRoute(input: RouteInput): RouteDecision {
   const bound = upperBound(input.estimate.samplesBySource);
-  // A job would only postpone the failure: its result is one answer too.
   if (input.cachedSamples + bound > input.maxSamples) {
-    return { route: 'refuse', reason: 'too_large', upperBound: bound };
+    return { route: 'job', reason: 'too_large', upperBound: bound };
   }
   if (input.preferAsync) return { route: 'job', reason: 'requested_async', upperBound: bound };
   if (input.fullyCached) return { route: 'direct', reason: 'fully_cached', upperBound: bound };

@@ -1,12 +1,12 @@
 // The read path's one door: a client's read is assessed (access, points, what is cached, an
-// estimate), routed (served now, made a job, or refused as too large for any answer) and served
+// estimate), routed (served now, or made a job: anything too large to answer directly) and served
 // from the chunk tiers and ACE; the ACE drop-in's pages walk the same path a day at a time.
 // Routes call this and shape the answer; the steps live in assess.ts, serve.ts and drop-in.ts.
 import type { ChunkTiers } from '../cache/chunk-tiers.ts';
 import type { SiteAccess } from '../cache/site-access.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { err, ok, type Result } from '../errors.ts';
+import { ok, type Result } from '../errors.ts';
 import { newJobFor } from '../jobs/requests.ts';
 import type { Job, JobPriority } from '../jobs/store.ts';
 import type { JobSubmitter } from '../jobs/submit.ts';
@@ -41,7 +41,7 @@ export type ReadOutcome =
 
 export interface TimeseriesService {
   /**
-   * A client's read: served, or submitted as a job (its rate limit applied first), or refused (413).
+   * A client's read: served, or submitted as a job (its rate limit applied first).
    * `log`: the request's logger (its request id), for the routing decision.
    */
   read(caller: Caller, request: ReadRequest, log?: Logger): Promise<Result<ReadOutcome>>;
@@ -66,7 +66,7 @@ export interface TimeseriesServiceOptions extends ServeOptions {
   onFetched?: (observation: FetchObservation) => void;
   /** The isolate's direct-path threshold (review 31): read before routing, taught after serving. */
   threshold: AdaptiveThreshold;
-  /** JOB_MAX_SAMPLES: no answer may be larger. */
+  /** JOB_MAX_SAMPLES: no direct answer may be larger (a larger request is a job). */
   jobMaxSamples: number;
   jobs: {
     /** Draws on the caller's job budget: rate_limited when spent. */
@@ -146,12 +146,6 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
           estimated_samples: a.estimate.samples,
           upper_bound: decision.upperBound,
           d1_statements: a.d1Statements,
-        });
-      }
-      if (decision.route === 'refuse') {
-        return err({
-          kind: 'payload_too_large',
-          message: `the answer would hold about ${decision.upperBound + a.cachedSamples} samples, more than ${maxSamples} (layout ${request.layout}); narrow the window or the points, use layout=columns or compact, read hourly or daily values from /aggregates, or page with /timeseries/paginated (the cap counts raw samples: interval=1h|1d is computed from them)`,
         });
       }
       if (decision.route === 'job') {

@@ -132,7 +132,7 @@ describe('routing by size', () => {
     expect(res.headers.get('x-cache')).toBe('HIT');
   });
 
-  it('refuses with 413 what no answer may hold (JOB_MAX_SAMPLES), even when asked for a job', async () => {
+  it('takes on as a job what no direct answer may hold (JOB_MAX_SAMPLES), asked for a job or not', async () => {
     const h = harness({ env: { JOB_MAX_SAMPLES: '1000' } });
     for (const prefer of [{}, { prefer: 'respond-async' }] as Record<string, string>[]) {
       const res = await h.fetch('/api/sites/demo-small/timeseries', {
@@ -140,14 +140,13 @@ describe('routing by size', () => {
         headers: { authorization: `Bearer ${freshToken()}`, 'content-type': 'application/json', ...prefer },
         body: JSON.stringify({ points: names, start: D0 + 60 * DAY, end: D0 + 90 * DAY }),
       });
-      expect(res.status).toBe(413);
-      const body = (await res.json()) as { error: { code: string; message: string } };
-      expect(body.error.code).toBe('payload_too_large');
-      expect(body.error.message).toMatch(/narrow/);
+      expect(res.status).toBe(202);
+      const body = (await res.json()) as { job: { id: string; status: string } };
+      expect(body.job.status).toBe('queued');
     }
   });
 
-  it('caps the rows layout lower than columns: a request too big for rows may still be a columns job', async () => {
+  it('makes a job of a rows request over the rows cap, as of a columns one', async () => {
     const h = harness({ env: { JOB_MAX_SAMPLES: '100000000' } });
     const request = (layout: string) =>
       h.fetch('/api/sites/demo-small/timeseries', {
@@ -156,7 +155,7 @@ describe('routing by size', () => {
         // Three points over 366 days: over ROWS_MAX_SAMPLES by any estimate.
         body: JSON.stringify({ points: names, start: D0 - 300 * DAY, end: D0 + 66 * DAY, layout }),
       });
-    expect((await request('rows')).status).toBe(413);
+    expect((await request('rows')).status).toBe(202);
     expect((await request('columns')).status).toBe(202);
   });
 

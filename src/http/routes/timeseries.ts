@@ -55,7 +55,9 @@ const responses = {
   403: error('ACE does not let this token read the site'),
   404: error('no such site'),
   406: error('no acceptable format'),
-  413: error('larger than any one answer may be (JOB_MAX_SAMPLES): narrow it'),
+  413: error(
+    'a POST body over 1 MiB, or a direct read whose ACE fetch would pass ACE_MAX_PAGES or ACE_MAX_BYTES (anything estimated too large for a direct answer is a job instead)',
+  ),
   429: {
     ...error('too many requests, or too many job submissions'),
     headers: { 'Retry-After': RETRY_AFTER },

@@ -17,6 +17,9 @@ const progressSchema = z.object({
   samples: z.number().int(),
   bytes: z.number().int(),
   percent: z.number(),
+  // A job runs as tasks of at most JOB_TASK_MAX_SAMPLES estimated samples, one at a time.
+  tasks_done: z.number().int().openapi({ description: 'tasks of the job done' }),
+  tasks_total: z.number().int().openapi({ description: 'tasks its plan has (1 for a job of one task)' }),
 });
 
 /** `GET /api/jobs/{id}`. Times are epoch ms. */
@@ -26,7 +29,7 @@ export const jobStatusSchema = z
     status: z.enum(JOB_STATUSES),
     priority: z.enum(['normal', 'high']),
     progress: progressSchema,
-    attempts: z.number().int(),
+    attempts: z.number().int().openapi({ description: 'attempts of the current task' }),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     created_at: z.number().int(),
     started_at: z.number().int().nullable(),
@@ -67,7 +70,7 @@ export function presentJob(job: Job): z.output<typeof jobStatusSchema> {
     id: job.id,
     status: job.status,
     priority: job.priority,
-    progress: job.progress,
+    progress: { ...job.progress, tasks_done: job.tasks.done, tasks_total: job.tasks.total },
     attempts: job.attempts,
     error: job.error,
     created_at: job.createdAt,

@@ -1,0 +1,142 @@
+// Runs one task of a job: its slices fetched from ACE one at a time, with a heartbeat and a
+// cancellation check at every page boundary, each slice's frame streamed to the task's result
+// object in R2 while the next is fetched (review 24). Says what happened; what that means for
+// the job and its message is the consumer's (consumer.ts).
+import type { AceClient, AcePageEvent, PageVerdict } from '../ace/client.ts';
+import { createStreamingUpload, type UploadResult } from '../cache/r2-upload.ts';
+import type { Clock } from '../clock.ts';
+import type { AppError } from '../errors.ts';
+import type { Logger } from '../obs/log.ts';
+import type { FetchObservation } from '../timeseries/point-stats.ts';
+import type { Job, JobProgress } from './job.ts';
+import { encodeFrame, RESULT_ENCODING, type Slice } from './result-format.ts';
+import type { JobStore } from './store.ts';
+
+/** What the task's slices and pages add up to (ACE bytes, not stored ones). */
+export interface TaskCounts {
+  pages: number;
+  samples: number;
+  bytes: number;
+}
+
+export type TaskRun =
+  | { kind: 'written'; counts: TaskCounts; stored: UploadResult }
+  /** A cancel was requested (stop at this page), or the job is no longer this attempt's. */
+  | { kind: 'stopped'; why: 'cancel' | 'lost' }
+  /** ACE failed or ended early: nothing was stored. */
+  | { kind: 'fetch_failed'; error: AppError }
+  /** R2 refused the result: nothing was stored. */
+  | { kind: 'store_failed'; cause: unknown };
+
+export interface TaskRunnerOptions {
+  store: Pick<JobStore, 'heartbeat'>;
+  ace: AceClient;
+  bucket: R2Bucket;
+  serviceToken: string;
+  clock: Clock;
+  onFetched?: (observation: FetchObservation) => void;
+  partBytes?: number;
+}
+
+export interface TaskInput {
+  job: Job;
+  points: string[];
+  slices: Slice[];
+  /** Where the task's result object goes. */
+  key: string;
+  /** Progress of the job before this task (its done tasks). */
+  base: TaskCounts;
+  /** The job's percent after `slice` of the task's slices, `event` being its latest page. */
+  percent: (slice: number, event: AcePageEvent) => number;
+  log: Logger;
+}
+
+const add = (a: TaskCounts, b: TaskCounts): TaskCounts => ({
+  pages: a.pages + b.pages,
+  samples: a.samples + b.samples,
+  bytes: a.bytes + b.bytes,
+});
+
+/** Creates the runner of one task. */
+export function createTaskRunner(options: TaskRunnerOptions) {
+  const { store, ace, bucket, serviceToken, clock } = options;
+
+  // Heartbeat with the job's progress; `stop` when a cancel was requested or the job is gone.
+  const pageObserver =
+    (input: TaskInput, done: TaskCounts, stopped: { why: 'cancel' | 'lost' | null }) =>
+    (slice: number) =>
+    async (event: AcePageEvent): Promise<PageVerdict> => {
+      const progress: JobProgress = {
+        ...add(add(input.base, done), { pages: event.pages, samples: event.samples, bytes: event.bytes }),
+        percent: input.percent(slice, event),
+      };
+      const beat = await store.heartbeat(input.job.id, progress);
+      if (beat.ok) {
+        if (!beat.value.cancelRequested) return undefined;
+        stopped.why = 'cancel';
+        return 'stop';
+      }
+      // No longer running (reaped, or ended elsewhere): another attempt may own it now.
+      if (beat.error.kind === 'conflict' || beat.error.kind === 'not_found') {
+        stopped.why = 'lost';
+        return 'stop';
+      }
+      // D1 hiccup: keep going; the next page tries again and the reaper's limit is minutes.
+      input.log.warn('jobs.heartbeat_failed', { error_kind: beat.error.kind });
+      return undefined;
+    };
+
+  return async function runTask(input: TaskInput): Promise<TaskRun> {
+    const { job } = input;
+    const upload = createStreamingUpload(bucket, input.key, {
+      // Frames are gzip-compressed one by one (result-format.ts); the object as a whole is not gzip.
+      httpMetadata: { contentType: 'application/octet-stream' },
+      customMetadata: {
+        job_id: job.id,
+        site: job.site,
+        encoding: RESULT_ENCODING,
+        created_at: String(clock.now()),
+      },
+      ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
+    });
+    const stopped: { why: 'cancel' | 'lost' | null } = { why: null };
+    let done: TaskCounts = { pages: 0, samples: 0, bytes: 0 };
+    const onPage = pageObserver(input, done, stopped);
+    for (const [i, slice] of input.slices.entries()) {
+      const fetched = await ace.fetchTimeseries(
+        { site: job.site, points: input.points, startMs: slice.startMs, endMs: slice.endMs },
+        { token: serviceToken, onPage: onPage(i) },
+      );
+      if (stopped.why !== null || !fetched.ok || !fetched.value.complete) {
+        await upload.abort();
+        if (stopped.why !== null) return { kind: 'stopped', why: stopped.why };
+        if (!fetched.ok) return { kind: 'fetch_failed', error: fetched.error };
+        return { kind: 'fetch_failed', error: { kind: 'upstream_error', message: 'the fetch ended early' } };
+      }
+      options.onFetched?.({
+        site: job.site,
+        startMs: slice.startMs,
+        endMs: Math.min(slice.endMs, clock.now()),
+        series: fetched.value.series,
+      });
+      const frame = await encodeFrame(fetched.value.series);
+      const samples = fetched.value.series.reduce((n, s) => n + s.t.length, 0);
+      // The observer reads `done` by reference: replace its fields, not the object.
+      Object.assign(done, add(done, { pages: fetched.value.pages, samples, bytes: fetched.value.bytes }));
+      try {
+        await upload.write(frame);
+      } catch (cause) {
+        await upload.abort();
+        return { kind: 'store_failed', cause };
+      }
+    }
+    try {
+      const stored = await upload.close();
+      done = { ...done };
+      return { kind: 'written', counts: done, stored };
+    } catch (cause) {
+      await upload.abort();
+      return { kind: 'store_failed', cause };
+    }
+  };
+}
