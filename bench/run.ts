@@ -15,6 +15,7 @@ import { runEncoding } from './suites/encoding.ts';
 import { runExportMemory } from './suites/export-memory.ts';
 import { runHit } from './suites/hit.ts';
 import { runHotPaths } from './suites/hot-paths.ts';
+import { runJobMemory } from './suites/job-memory.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -54,6 +55,9 @@ export async function runAll(
   // Job result downloads at 1 M and 10 M samples: minutes, reported only, so not in the gate's runs.
   const exports = direct ? await runExportMemory() : null;
   if (exports) log('export memory done');
+  // Jobs of 1 M and 10 M samples run task by task: minutes too, reported only.
+  const jobs = direct ? await runJobMemory() : null;
+  if (jobs) log('job memory done');
   return {
     date: new Date().toISOString(),
     node: process.versions.node,
@@ -62,7 +66,12 @@ export async function runAll(
     encoding: enc?.rows ?? [],
     chunks: chunks?.rows ?? [],
     hotPaths: hot?.rows ?? [],
-    ...(direct ? { directPath: direct.rows, memory: [...direct.memory, ...(exports?.memory ?? [])] } : {}),
+    ...(direct
+      ? {
+          directPath: direct.rows,
+          memory: [...direct.memory, ...(exports?.memory ?? []), ...(jobs?.memory ?? [])],
+        }
+      : {}),
     metrics: [
       ...(enc?.metrics ?? []),
       ...(chunks?.metrics ?? []),
@@ -71,6 +80,7 @@ export async function runAll(
       ...directGate,
       ...(direct?.metrics ?? []),
       ...(exports?.metrics ?? []),
+      ...(jobs?.metrics ?? []),
     ],
   };
 }

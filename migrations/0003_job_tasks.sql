@@ -13,8 +13,9 @@ CREATE TABLE job_task_results (
   job_id TEXT NOT NULL REFERENCES queue_jobs (id) ON DELETE CASCADE,
   task INTEGER NOT NULL CHECK (task >= 0),
   result_key TEXT NOT NULL,
-  bytes INTEGER NOT NULL,
+  bytes INTEGER NOT NULL,                    -- stored in R2 (the result's size)
   samples INTEGER NOT NULL,
-  pages INTEGER NOT NULL,
+  pages INTEGER NOT NULL,                    -- ACE pages read for it (progress)
+  upstream_bytes INTEGER NOT NULL,           -- ACE bytes read for it (progress)
   PRIMARY KEY (job_id, task)
 );

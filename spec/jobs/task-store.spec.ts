@@ -16,7 +16,7 @@ const db = createDb({ db: env.DB, log: createLogger({}, () => {}) });
 const store = createJobStore({ db, clock, ids: randomId });
 const tasks = createTaskStore({ db, clock });
 const progress = { pages: 3, samples: 100, bytes: 2_000, percent: 50 };
-const part = (key: string, samples = 100) => ({ key, bytes: 10, samples, pages: 3 });
+const part = (key: string, samples = 100) => ({ key, bytes: 10, samples, pages: 3, upstreamBytes: 1_000 });
 
 /** A job claimed once: running, attempts 1, task 0. */
 async function running(): Promise<Job> {
@@ -103,10 +103,11 @@ describe('task store', () => {
       status: 'succeeded',
       tasks: { done: 2, total: 2 },
       result: { key: 'r/', bytes: 20, samples: 100, expiresAt: NOW + 1 },
-      progress: { samples: 100, bytes: 20, pages: 6, percent: 100 },
+      // Progress counts what was read from ACE; the result, what is stored.
+      progress: { samples: 100, bytes: 2_000, pages: 6, percent: 100 },
     });
     expect(await tasks.keys(job.id, 2)).toEqual({ ok: true, value: ['p0', 'p1'] });
-    expect(await tasks.totals(job.id)).toEqual({ ok: true, value: { samples: 100, bytes: 20, pages: 6 } });
+    expect(await tasks.totals(job.id)).toEqual({ ok: true, value: { samples: 100, bytes: 2_000, pages: 6 } });
     // A part missing below the count is refused, never read as a shorter result.
     expect((await tasks.keys(job.id, 3)).ok).toBe(false);
   });

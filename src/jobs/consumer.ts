@@ -374,7 +374,13 @@ export function createJobConsumer(options: JobConsumerOptions): JobConsumer {
     jobLog: Logger,
   ): Promise<Decision> => {
     const owner = { id: job.id, attempts: job.attempts, task: job.tasks.done };
-    const part = { key: w.key, bytes: w.bytes, samples: w.counts.samples, pages: w.counts.pages };
+    const part = {
+      key: w.key,
+      bytes: w.bytes,
+      samples: w.counts.samples,
+      pages: w.counts.pages,
+      upstreamBytes: w.counts.bytes,
+    };
     const resumeMs = at.plan.slices.at(-1)?.endMs ?? job.resumeMs ?? 0;
     const taskLog = jobLog.with({ task: job.tasks.done, tasks: at.tasksTotal });
     if (at.plan.last) {

@@ -5,12 +5,11 @@
 import type { AceClient, AcePageEvent, PageVerdict } from '../ace/client.ts';
 import { createStreamingUpload, type UploadResult } from '../cache/r2-upload.ts';
 import type { Clock } from '../clock.ts';
-import type { AppError } from '../errors.ts';
+import type { AppError, Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
-import type { FetchObservation } from '../timeseries/point-stats.ts';
+import type { FetchObservation } from '../timeseries/fetch-observation.ts';
 import type { Job, JobProgress } from './job.ts';
 import { encodeFrame, RESULT_ENCODING, type Slice } from './result-format.ts';
-import type { JobStore } from './store.ts';
 
 /** What the task's slices and pages add up to (ACE bytes, not stored ones). */
 export interface TaskCounts {
@@ -28,8 +27,14 @@ export type TaskRun =
   /** R2 refused the result: nothing was stored. */
   | { kind: 'store_failed'; cause: unknown };
 
+/** The job store's heartbeat (store.ts): progress written, and whether a cancel was requested. */
+export type Heartbeat = (
+  id: string,
+  progress: JobProgress,
+) => Promise<Result<{ cancelRequested: boolean }, { kind: string }>>;
+
 export interface TaskRunnerOptions {
-  store: Pick<JobStore, 'heartbeat'>;
+  store: { heartbeat: Heartbeat };
   ace: AceClient;
   bucket: R2Bucket;
   serviceToken: string;

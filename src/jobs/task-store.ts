@@ -11,18 +11,19 @@ import type { Job, JobProgress } from './job.ts';
 import { sourcesOf } from './state.ts';
 import { toJob } from './store-rows.ts';
 
-/** The result object one task wrote. */
+/** The result object one task wrote: its key and stored bytes, and what it read from ACE. */
 export interface TaskPart {
   key: string;
   bytes: number;
   samples: number;
   pages: number;
+  upstreamBytes: number;
 }
 
 /** What the caller's claim made of the job: its id, attempt and task. */
 export type TaskOwner = Pick<Job, 'id' | 'attempts'> & { task: number };
 
-/** Totals of a job's recorded parts. */
+/** Totals of a job's recorded parts, as the job's progress counts them (bytes: read from ACE). */
 export interface PartTotals {
   samples: number;
   bytes: number;
@@ -67,14 +68,15 @@ const ownerParams = (o: TaskOwner) => [o.id, o.attempts, o.task] as const;
 /** The part's row, written only while the guard holds (the same guard as the job's update after it). */
 const insertPart = (owner: TaskOwner, part: TaskPart): Statement =>
   stmt(
-    `INSERT INTO job_task_results (job_id, task, result_key, bytes, samples, pages)
-     SELECT id, tasks_done, ?, ?, ?, ? FROM queue_jobs WHERE ${OWNER_GUARD}
-     ON CONFLICT (job_id, task) DO UPDATE SET result_key = excluded.result_key,
-       bytes = excluded.bytes, samples = excluded.samples, pages = excluded.pages`,
+    `INSERT INTO job_task_results (job_id, task, result_key, bytes, samples, pages, upstream_bytes)
+     SELECT id, tasks_done, ?, ?, ?, ?, ? FROM queue_jobs WHERE ${OWNER_GUARD}
+     ON CONFLICT (job_id, task) DO UPDATE SET result_key = excluded.result_key, bytes = excluded.bytes,
+       samples = excluded.samples, pages = excluded.pages, upstream_bytes = excluded.upstream_bytes`,
     part.key,
     part.bytes,
     part.samples,
     part.pages,
+    part.upstreamBytes,
     ...ownerParams(owner),
   );
 
@@ -125,7 +127,7 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
           `UPDATE queue_jobs SET status = 'succeeded', tasks_done = tasks_done + 1, tasks_total = tasks_done + 1,
              resume_ms = ?, result_key = ?, result_bytes = ${PART_SUM('bytes')},
              result_samples = ${PART_SUM('samples')}, result_expires_at = ?,
-             progress_samples = ${PART_SUM('samples')}, progress_bytes = ${PART_SUM('bytes')},
+             progress_samples = ${PART_SUM('samples')}, progress_bytes = ${PART_SUM('upstream_bytes')},
              progress_pages = ${PART_SUM('pages')}, progress_percent = 100,
              heartbeat_at = ?, finished_at = ?, updated_at = ?
            WHERE ${OWNER_GUARD} RETURNING *`,
@@ -149,7 +151,7 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
       const row = await db.first<PartTotals>(
         'jobs.task_totals',
         stmt(
-          `SELECT COALESCE(SUM(samples), 0) AS samples, COALESCE(SUM(bytes), 0) AS bytes,
+          `SELECT COALESCE(SUM(samples), 0) AS samples, COALESCE(SUM(upstream_bytes), 0) AS bytes,
              COALESCE(SUM(pages), 0) AS pages FROM job_task_results WHERE job_id = ?`,
           jobId,
         ),

@@ -5,21 +5,14 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
 import { buildInserts, chunkItems, placeholders, type Statement, stmt } from '../db/sql.ts';
-import type { ColumnSeries } from '../encoding/layout.ts';
 import { ok, type Result } from '../errors.ts';
 import { EWMA_ALPHA, type LearnedDensity } from './estimator.ts';
+import type { FetchObservation } from './fetch-observation.ts';
 
 /** Windows shorter than this say too little about a point's rate to be learned from. */
 export const MIN_LEARN_WINDOW_MS = 3_600_000;
 
-/** One upstream fetch, as the read path and the job consumer saw it. */
-export interface FetchObservation {
-  site: string;
-  /** The window ACE was asked for, clamped to the past (the future has no samples yet). */
-  startMs: number;
-  endMs: number;
-  series: readonly ColumnSeries[];
-}
+export type { FetchObservation } from './fetch-observation.ts';
 
 /** What the estimator needs about a site's points. */
 export interface DensityKnowledge {
