@@ -20,6 +20,8 @@ export type AppError =
   | { kind: 'conflict'; message: string }
   | { kind: 'gone'; message: string }
   | { kind: 'payload_too_large'; message: string }
+  /** A byte range starting at or past the end of a representation `length` bytes long. */
+  | { kind: 'range_not_satisfiable'; message: string; length: number }
   | { kind: 'unsupported_media_type'; message: string }
   | { kind: 'rate_limited'; message: string; retryAfterSeconds: number }
   | { kind: 'upstream_error'; message: string; status?: number }

@@ -31,6 +31,12 @@ describe('toHttpError', () => {
     [{ kind: 'payload_too_large', message: 'm' }, 413, 'payload_too_large', {}],
     [{ kind: 'unsupported_media_type', message: 'm' }, 415, 'unsupported_media_type', {}],
     [
+      { kind: 'range_not_satisfiable', message: 'm', length: 1234 },
+      416,
+      'invalid_request',
+      { 'Content-Range': 'bytes */1234' },
+    ],
+    [
       { kind: 'rate_limited', message: 'm', retryAfterSeconds: 60 },
       429,
       'rate_limited',
@@ -55,7 +61,7 @@ describe('toHttpError', () => {
   it('covers every error kind exactly once in this table', () => {
     const kinds = table.map(([e]) => e.kind);
     expect(new Set(kinds).size).toBe(kinds.length);
-    expect(kinds).toHaveLength(16);
+    expect(kinds).toHaveLength(17);
   });
 
   it('never lets an upstream or storage message reach the body', () => {

@@ -11,6 +11,7 @@ const permanent: AppError[] = [
   { kind: 'forbidden', message: 'x' },
   { kind: 'not_found', message: 'x' },
   { kind: 'payload_too_large', message: 'x' },
+  { kind: 'range_not_satisfiable', message: 'x', length: 0 },
   { kind: 'upstream_error', message: 'x', status: 400 },
   { kind: 'upstream_error', message: 'x', status: 422 },
 ];

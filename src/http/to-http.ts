@@ -29,7 +29,7 @@ export interface ErrorBody {
 }
 
 export interface HttpError {
-  status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
+  status: 400 | 401 | 403 | 404 | 405 | 406 | 409 | 410 | 413 | 415 | 416 | 429 | 500 | 502 | 503 | 504;
   body: ErrorBody;
   headers: Record<string, string>;
 }
@@ -68,6 +68,13 @@ export function toHttpError(error: AppError, requestId: string): HttpError {
       return { status: 413, body: body('payload_too_large', error.message), headers: {} };
     case 'unsupported_media_type':
       return { status: 415, body: body('unsupported_media_type', error.message), headers: {} };
+    case 'range_not_satisfiable':
+      // The contract's codes have none for a range: the request asked for bytes that do not exist.
+      return {
+        status: 416,
+        body: body('invalid_request', error.message),
+        headers: { 'Content-Range': `bytes */${error.length}` },
+      };
     case 'rate_limited':
       return {
         status: 429,

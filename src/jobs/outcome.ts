@@ -26,6 +26,7 @@ export function queueOutcomeOf(error: AppError): QueueOutcome {
     case 'conflict':
     case 'gone':
     case 'unsupported_media_type':
+    case 'range_not_satisfiable':
       return FAIL;
     // A page or byte budget was exceeded: the same request would exceed it again.
     case 'payload_too_large':

@@ -93,6 +93,51 @@ describe('a job result as a download', () => {
     expect(parsed.series).toEqual(withSamples(direct));
   });
 
+  it('resumes: Range gives those bytes of the whole text (206, uncompressed), 416 past its end', async () => {
+    const token = freshToken();
+    const { id } = await finishedJob(token, { points: names, start: D0 + 20 * DAY, end: D0 + 21 * DAY });
+    for (const format of ['ndjson', 'csv'] as const) {
+      const path = `/api/jobs/${id}/result?format=${format}`;
+      const whole = await call('GET', path, token);
+      const etag = whole.headers.get('etag') ?? '';
+      expect(etag).toBe(`"${id}.${format}.v1"`);
+      expect(whole.headers.get('accept-ranges')).toBe('bytes');
+      const bytes = new Uint8Array(await whole.arrayBuffer());
+      expect(bytes.length).toBeGreaterThan(1000);
+      const ranged = async (range: string, extra: Record<string, string> = {}) =>
+        call('GET', path, token, { headers: { range, 'accept-encoding': 'gzip', ...extra } });
+
+      // From an offset to the end, as a resumed download asks.
+      const tail = await ranged('bytes=777-');
+      expect(tail.status).toBe(206);
+      expect(tail.headers.get('content-range')).toBe(`bytes 777-${bytes.length - 1}/${bytes.length}`);
+      expect(tail.headers.get('content-encoding')).toBeNull();
+      expect(tail.headers.get('etag')).toBe(etag);
+      expect(new Uint8Array(await tail.arrayBuffer())).toEqual(bytes.slice(777));
+
+      // A closed range, and one running past the end (cut at the end).
+      const middle = await ranged('bytes=100-199');
+      expect(middle.headers.get('content-range')).toBe(`bytes 100-199/${bytes.length}`);
+      expect(new Uint8Array(await middle.arrayBuffer())).toEqual(bytes.slice(100, 200));
+      const over = await ranged(`bytes=${bytes.length - 5}-${bytes.length + 100}`);
+      expect(new Uint8Array(await over.arrayBuffer())).toEqual(bytes.slice(bytes.length - 5));
+
+      // Past the end: 416 in the error shape, naming the length.
+      const beyond = await ranged(`bytes=${bytes.length}-`);
+      expect(beyond.status).toBe(416);
+      expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+      expect(((await beyond.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+
+      // If-Range naming another version, or a suffix range: the whole download.
+      const stale = await ranged('bytes=10-', { 'if-range': '"another"' });
+      expect(stale.status).toBe(200);
+      expect((await stale.arrayBuffer()).byteLength).toBeGreaterThan(0);
+      const suffix = await ranged('bytes=-10');
+      expect(suffix.status).toBe(200);
+      await suffix.arrayBuffer();
+    }
+  });
+
   it('downsamples as the job asked, the same as the direct read at that interval', async () => {
     const token = freshToken();
     const body = { points: names, start: D0 + 5 * DAY, end: D0 + 7 * DAY, interval: '1h' };

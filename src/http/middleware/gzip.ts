@@ -21,6 +21,8 @@ export function gzipResponses(): MiddlewareHandler<AppEnv> {
     const res = c.res;
     const type = res.headers.get('content-type');
     if (!res.body || !type || !COMPRESSIBLE.test(type) || c.req.method === 'HEAD') return;
+    // A range's offsets count the uncompressed bytes (routes/jobs.ts): it is sent as it is.
+    if (res.status === 206) return;
     if (res.headers.has('content-encoding') || NO_TRANSFORM.test(res.headers.get('cache-control') ?? ''))
       return;
     // The representation depends on Accept-Encoding whether or not this client gets gzip.
@@ -40,6 +42,9 @@ export function gzipResponses(): MiddlewareHandler<AppEnv> {
     }
     headers.delete('content-length');
     headers.set('content-encoding', 'gzip');
+    // A strong ETag names the uncompressed bytes; the gzip of them is only weakly the same.
+    const etag = headers.get('etag');
+    if (etag?.startsWith('"')) headers.set('etag', `W/${etag}`);
     // encodeBody 'manual': these bytes are already gzip; the runtime must not encode them again.
     // (Hono copies c.res through `new Response(body, res)` when outer middleware sets a header;
     // workerd keeps encodeBody across that copy, and gzip.spec.ts checks the bytes on the wire.)

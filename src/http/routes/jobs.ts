@@ -14,6 +14,7 @@ import { INTERVALS } from '../../timeseries/intervals.ts';
 import { maxAnswerSamples } from '../../timeseries/router.ts';
 import type { AppEnv } from '../context.ts';
 import { negotiateResultFormat, sendEncoded } from '../negotiate.ts';
+import { parseRange, sliceStream, streamLength } from '../range.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { jobCancelledSchema, jobParamsSchema, jobStatusSchema, presentJob } from '../schemas/jobs.ts';
 import { timeseriesResponseSchema } from '../schemas/timeseries.ts';
@@ -61,9 +62,18 @@ const resultRoute = createRoute({
         },
       },
     },
+    206: {
+      description:
+        'the bytes `Range: bytes=first-[last]` asked for of an NDJSON or CSV download (uncompressed; Content-Range names the whole length)',
+      content: {
+        'application/x-ndjson': { schema: z.string() },
+        'text/csv': { schema: z.string() },
+      },
+    },
     404: error('no such job'),
     406: error('no acceptable format'),
     409: error('the job has not succeeded'),
+    416: error('the range starts at or past the end of the download (Content-Range: bytes */length)'),
     413: error('the result is too large for the layout asked (rows): ask for columns or compact'),
     410: error('the result has expired'),
     503: error('the result store failed'),
@@ -95,16 +105,48 @@ const storedRequestSchema = z.object({
   layout: z.enum(LAYOUTS).catch('columns'),
 });
 
-/** A job's result as a streamed NDJSON or CSV download (jobs/result-export.ts). */
+/**
+ * The strong ETag of a finished job's export: its bytes are a function of the stored result (fixed
+ * once the job succeeded) and of the export's text format, whose version is the suffix.
+ */
+const exportEtag = (jobId: string, format: ExportFormat) => `"${jobId}.${format}.v1"`;
+
+/**
+ * A job's result as a streamed NDJSON or CSV download (jobs/result-export.ts), resumable: `Range:
+ * bytes=first-[last]` (with If-Range, the ETag) answers 206 with those bytes of the uncompressed
+ * text, never compressed; the text is generated once to learn its length (the 206's
+ * Content-Range names it; 416 when `first` is past it), then again from the start, skipped to
+ * `first` (http/range.ts). A ranged request costs two generations of the text; a plain one, one.
+ */
 async function exportResult(c: Context<AppEnv>, id: string, format: ExportFormat): Promise<Response> {
-  const { job, frames } = unwrap(await c.env.services.jobResults.open(id, c.var.principal));
+  const results = c.env.services.jobResults;
+  const { job, frames } = unwrap(await results.open(id, c.var.principal));
   const interval = storedRequestSchema.safeParse(job.request).data?.interval ?? 'raw';
+  const text = (f: typeof frames) => exportStream(f, format, interval, c.var.log);
+  const etag = exportEtag(job.id, format);
+  const range = parseRange(c.req.header('range'), c.req.header('if-range'), etag);
   c.set('served', { samples: job.result?.samples ?? 0, estimatedSamples: job.estimatedSamples ?? 0 });
   c.header('Cache-Control', 'private, no-store');
   c.header('Vary', 'Accept', { append: true });
   c.header('Content-Type', EXPORT_CONTENT_TYPES[format]);
   c.header('Content-Disposition', `attachment; filename="${job.id}.${format}"`);
-  return c.body(exportStream(frames, format, interval, c.var.log), 200);
+  c.header('ETag', etag);
+  c.header('Accept-Ranges', 'bytes');
+  if (!range) return c.body(text(frames), 200);
+  const length = await streamLength(text(frames));
+  const last = Math.min(range.last ?? length - 1, length - 1);
+  const again = range.first < length ? unwrap(await results.open(id, c.var.principal)) : null;
+  const sliced = again ? await sliceStream(text(again.frames), { first: range.first, last }) : null;
+  if (!sliced || sliced.kind === 'unsatisfiable') {
+    throw new AppErrorException({
+      kind: 'range_not_satisfiable',
+      message: `the download is ${length} bytes long: it has no byte ${range.first}`,
+      length,
+    });
+  }
+  c.header('Content-Range', `bytes ${range.first}-${last}/${length}`);
+  c.header('Content-Length', String(last - range.first + 1));
+  return c.body(sliced.body, 206);
 }
 
 /** The jobs sub-app. */
