@@ -219,6 +219,38 @@ describe('a job of several tasks', () => {
   });
 });
 
+describe('a dead job of several tasks, replayed', () => {
+  it('resumes at the task that died, keeping the parts done, and ends with the direct data', async () => {
+    const job = await created(3);
+    const fetched: number[] = [];
+    const c = consumer(1, (startMs) => fetched.push(startMs));
+    const mark = normal.sent.length;
+    expect(await deliver(c, await signMessage(job.id, NOW, KEY))).toBe('ack');
+    // Task 2's message runs out of deliveries: the DLQ buries the job, naming the task.
+    const dlq = createMessageBatch('vitals-edge-jobs-dlq', [
+      { id: randomId(), timestamp: new Date(NOW), attempts: 1, body: sentFor(job, mark)[0] },
+    ]);
+    await c.handleBatch(dlq);
+    const dead = await reload(job);
+    expect(dead.status).toBe('dead');
+    expect(dead.error?.message).toMatch(/\(task 2 of 3\)$/);
+    expect(await parts(job)).toBe(1);
+
+    const replayed = await submitter.replay(job.id);
+    expect(replayed.ok && replayed.value).toMatchObject({ status: 'queued', tasks: { done: 1, total: 3 } });
+    // The replay's message runs task 2, whose end sends task 3's.
+    expect(await deliver(c, sentFor(job, mark).at(-1))).toBe('ack');
+    expect((await reload(job)).tasks.done).toBe(2);
+    expect(await deliver(c, sentFor(job, mark).at(-1))).toBe('ack');
+    const done = await reload(job);
+    expect(done.status).toBe('succeeded');
+    expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
+    const read = await results.read(job.id, job.principal);
+    expect(read.ok && read.value.series).toEqual(await direct(3));
+    await expectResultsConsistent();
+  });
+});
+
 describe('cancelling a job of several tasks', () => {
   it('between tasks: cancelled at once, the next message runs nothing, the maintenance pass deletes its parts', async () => {
     const job = await created(3);
