@@ -3,18 +3,10 @@
 // a minute apart: 288,000 samples, the size of a job slice) as CSV with the export code
 // (src/encoding/exports.ts) and as Parquet with hyparquet-writer (MIT, pure JS, no Node APIs),
 // alternately, 7 rounds, in process CPU time; prints both sizes and the Parquet/CSV CPU ratio.
-// The writer is not a dependency of the project (no Parquet download is built), so install it
-// first, without saving:
-//   npm install --no-save hyparquet-writer@0.17.0 && node bench/parquet-probe.ts
+// The measurement that decided to build the Parquet download (docs/PERFORMANCE.md, Parquet):
+//   node bench/parquet-probe.ts
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { exportLines } from '../src/encoding/exports.ts';
-
-// A name in a variable: the writer is not installed with the project, so tsc must not resolve it.
-const WRITER = 'hyparquet-writer';
-const { parquetWriteBuffer } = (await import(WRITER)) as {
-  parquetWriteBuffer(options: {
-    columnData: Array<{ name: string; data: unknown[]; type: string }>;
-  }): ArrayBuffer;
-};
 
 const POINTS = 200;
 const PER_POINT = 1440;

@@ -1,7 +1,7 @@
 // Memory of a job result downloaded as an export (src/jobs/result-export.ts over
-// result-format.ts readFrames): the stored frames of 1 M and 10 M samples streamed to NDJSON and
-// CSV and read to the end, as the route does it, with live memory (full GCs) sampled at every
-// read. The stored bytes are the baseline (R2 holds them, not the isolate); what is measured is
+// result-format.ts readFrames): the stored frames of 1 M and 10 M samples streamed to NDJSON, CSV
+// and Parquet and read to the end, as the route does it, with live memory (full GCs) sampled at
+// every read. The stored bytes are the baseline (R2 holds them, not the isolate); what is measured is
 // what the streaming adds on top, which must not grow with the result (issue 15: < 64 MB at both
 // sizes, ≤ 1.2× from 1 M to 10 M). Reported, not gated: it takes minutes and GBs of frames.
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
@@ -81,7 +81,7 @@ export async function runExportMemory(): Promise<{ memory: MemoryRow[]; metrics:
   for (const total of EXPORT_SIZES) {
     const stored = await frames(total);
     const storedBytes = stored.reduce((n, f) => n + f.byteLength, 0);
-    for (const format of ['ndjson', 'csv'] as const) {
+    for (const format of ['ndjson', 'csv', 'parquet'] as const) {
       const { peak, bytes } = await downloadPeak(stored, format);
       const size = `${total / 1e6}M`;
       memory.push({
@@ -98,4 +98,10 @@ export async function runExportMemory(): Promise<{ memory: MemoryRow[]; metrics:
     }
   }
   return { memory, metrics };
+}
+
+// `node --expose-gc bench/suites/export-memory.ts` prints the rows alone.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { memory } = await runExportMemory();
+  for (const row of memory) console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
 }

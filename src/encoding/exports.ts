@@ -5,12 +5,15 @@
 // never holds others), printed as JavaScript prints them, so they read back exactly. Pure.
 import type { ColumnSeries } from './layout.ts';
 
-export const EXPORT_FORMATS = ['ndjson', 'csv'] as const;
+/** The downloads of a job's result: the text ones here, and Parquet (parquet-export.ts). */
+export const EXPORT_FORMATS = ['ndjson', 'csv', 'parquet'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type TextExportFormat = Exclude<ExportFormat, 'parquet'>;
 
 export const EXPORT_CONTENT_TYPES: Readonly<Record<ExportFormat, string>> = {
   ndjson: 'application/x-ndjson',
   csv: 'text/csv; charset=utf-8; header=present',
+  parquet: 'application/vnd.apache.parquet',
 };
 
 /** The CSV header line. */
@@ -22,7 +25,7 @@ export function csvField(text: string): string {
 }
 
 /** The lines of these series in one export format: every sample of a point, then the next point. */
-export function exportLines(series: readonly ColumnSeries[], format: ExportFormat): string {
+export function exportLines(series: readonly ColumnSeries[], format: TextExportFormat): string {
   const parts: string[] = [];
   for (const s of series) {
     if (format === 'ndjson') {

@@ -157,12 +157,13 @@ export const RESULT_MEDIA_TYPES: Readonly<Record<ResultFormat, readonly string[]
   ...MEDIA_TYPES,
   ndjson: ['application/x-ndjson'],
   csv: ['text/csv'],
+  parquet: ['application/vnd.apache.parquet'],
 };
 const RESULT_FORMATS = Object.keys(RESULT_MEDIA_TYPES) as ResultFormat[];
 
 /**
- * Chooses a job result's format as negotiateFormat does, among four: `?format=` (json, msgpack,
- * ndjson, csv) overrides Accept; any other `format`, like an Accept naming none of them, is
+ * Chooses a job result's format as negotiateFormat does, among five: `?format=` (json, msgpack,
+ * ndjson, csv, parquet) overrides Accept; any other `format`, like an Accept naming none of them, is
  * not_acceptable (406): a download asked for in a format this Worker cannot write.
  */
 export function negotiateResultFormat(input: {

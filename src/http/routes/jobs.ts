@@ -38,7 +38,7 @@ const resultQuerySchema = z.object({
     .optional()
     .openapi({ description: 'defaults to the layout of the submitted request' }),
   format: z.string().optional().openapi({
-    description: 'json, msgpack, ndjson or csv (overrides Accept; anything else is 406)',
+    description: 'json, msgpack, ndjson, csv or parquet (overrides Accept; anything else is 406)',
   }),
 });
 
@@ -60,14 +60,21 @@ const resultRoute = createRoute({
         'text/csv': {
           schema: z.string().openapi({ description: 'point,time,value (ISO 8601 UTC), streamed' }),
         },
+        'application/vnd.apache.parquet': {
+          schema: z.string().openapi({
+            description:
+              'columns point, time (TIMESTAMP_MILLIS), value (DOUBLE); a row group per job slice (whole days), streamed',
+          }),
+        },
       },
     },
     206: {
       description:
-        'the bytes `Range: bytes=first-[last]` asked for of an NDJSON or CSV download (uncompressed; Content-Range names the whole length)',
+        'the bytes `Range: bytes=first-[last]` asked for of an NDJSON, CSV or Parquet download (uncompressed; Content-Range names the whole length)',
       content: {
         'application/x-ndjson': { schema: z.string() },
         'text/csv': { schema: z.string() },
+        'application/vnd.apache.parquet': { schema: z.string() },
       },
     },
     404: error('no such job'),
@@ -162,7 +169,7 @@ export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const { id } = c.req.valid('param');
     const query = c.req.valid('query');
     const format = unwrap(negotiateResultFormat({ accept: c.req.header('accept'), format: query.format }));
-    if (format === 'ndjson' || format === 'csv') return exportResult(c, id, format);
+    if (format === 'ndjson' || format === 'csv' || format === 'parquet') return exportResult(c, id, format);
     // The layout decides how much memory the answer takes: refused before the result is read.
     const layoutOf = (request: unknown) =>
       query.layout ?? storedRequestSchema.safeParse(request).data?.layout ?? 'columns';
