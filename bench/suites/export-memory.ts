@@ -103,5 +103,6 @@ export async function runExportMemory(): Promise<{ memory: MemoryRow[]; metrics:
 // `node --expose-gc bench/suites/export-memory.ts` prints the rows alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { memory } = await runExportMemory();
-  for (const row of memory) console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+  for (const row of memory)
+    console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
 }
