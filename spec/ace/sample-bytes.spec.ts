@@ -33,8 +33,12 @@ const asNullable = (x: number) => (Number.isNaN(x) ? null : x);
 function timeOf(text: string, at: number): number | null | undefined {
   const b = placed(text, at);
   if (!b || text.length !== 26) return undefined;
-  const x = naiveMicrosTimeBytes(b, at);
-  return x === NOT_FAST ? undefined : asNullable(x);
+  const out = new Float64Array([-1, -2]);
+  if (!naiveMicrosTimeBytes(b, at, out, 1)) {
+    expect(out[1]).toBe(-2); // nothing written
+    return undefined;
+  }
+  return asNullable(out[1] as number);
 }
 
 function decimalOf(text: string, at: number): number | null | undefined {

@@ -5,14 +5,16 @@
 // this shape: ask them", and NaN means null, so no call returns a union.
 import { dayStartMs, notDigit, POW10, TWO_53 } from './sample-fields.ts';
 
-/** Not the fast path's shape: the caller asks sample-fields.ts. */
+/** Not plainDecimalBytes's shape: the caller asks sample-fields.ts. */
 export const NOT_FAST = Number.POSITIVE_INFINITY;
 
 /**
- * `YYYY-MM-DD[T ]HH:MM:SS.ffffff` at b[at, at + 26) as parseAceTime reads it (NaN where it gives
- * null), or NOT_FAST. The caller has checked that the 26 bytes are inside the buffer.
+ * `YYYY-MM-DD[T ]HH:MM:SS.ffffff` at b[at, at + 26) as parseAceTime reads it into out[k] (NaN
+ * where it gives null); false, writing nothing, when it is not that shape. The caller has checked
+ * that the 26 bytes are inside the buffer. (Written, not returned: too large for V8 to inline, it
+ * would return each time as a heap number.)
  */
-export function naiveMicrosTimeBytes(b: Uint8Array, at: number): number {
+export function naiveMicrosTimeBytes(b: Uint8Array, at: number, out: Float64Array, k: number): boolean {
   const y0 = (b[at] as number) - 48;
   const y1 = (b[at + 1] as number) - 48;
   const y2 = (b[at + 2] as number) - 48;
@@ -61,14 +63,15 @@ export function naiveMicrosTimeBytes(b: Uint8Array, at: number): number {
     b[at + 16] !== 58 ||
     b[at + 19] !== 46
   ) {
-    return NOT_FAST;
+    return false;
   }
   const day = dayStartMs(y0 * 1000 + y1 * 100 + y2 * 10 + y3, mo0 * 10 + mo1, d0 * 10 + d1);
   const hour = h0 * 10 + h1;
   const minute = mi0 * 10 + mi1;
   const second = s0 * 10 + s1;
-  if (day === null || hour > 23 || minute > 59 || second > 59) return Number.NaN;
-  return day + hour * 3_600_000 + minute * 60_000 + second * 1000 + (f0 * 100 + f1 * 10 + f2);
+  if (day === null || hour > 23 || minute > 59 || second > 59) out[k] = Number.NaN;
+  else out[k] = day + hour * 3_600_000 + minute * 60_000 + second * 1000 + (f0 * 100 + f1 * 10 + f2);
+  return true;
 }
 
 /**
