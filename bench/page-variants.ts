@@ -6,7 +6,7 @@
 // - `by-point`: the same entries ordered by point, then time (hour and date change often).
 // `pageRatio` measures one as the suite measures its page (bench/page-transform.ts runs them).
 import { pairedRatio } from './lib.ts';
-import { acePage, transform } from './suites/hot-paths.ts';
+import { acePage, readInPlace, transform } from './suites/hot-paths.ts';
 
 export type AcePage = ReturnType<typeof acePage>;
 interface Entry {
@@ -54,7 +54,7 @@ export function variantPages(names: readonly string[] = Object.keys(PAGE_VARIANT
     names.map((name) => {
       const make = PAGE_VARIANTS[name];
       if (!make) throw new Error(`unknown page ${name}; pages: ${Object.keys(PAGE_VARIANTS).join(', ')}`);
-      return [name, make(bench)];
+      return [name, readInPlace(make(bench))];
     }),
   );
 }

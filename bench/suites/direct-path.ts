@@ -7,7 +7,7 @@
 // memory while gzip-streaming a large job result (src/jobs/consumer.ts: Blob → gzipStream → R2).
 // Everything here is reported ("info"), never gated: heap figures depend on V8's allocation policy.
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
-import { createSeriesAccumulator, parseJsonText, parseSamplesBody } from '../../src/ace/parse.ts';
+import { createSeriesAccumulator, decodeSamplesText, parseSamplesBody } from '../../src/ace/parse.ts';
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
 import { packChunk } from '../../src/cache/chunk-codec-v2.ts';
 import { encode, type Format } from '../../src/encoding/codec.ts';
@@ -67,11 +67,11 @@ export function directRequest(points: number, days: number): DirectRequest {
   return { points: cat.map((p) => p.point.name), startMs: START_MS, endMs, pages, entries: all.length };
 }
 
-/** Parses and accumulates every page; `lastPage` runs while the last page's tree is alive. */
+/** Reads and accumulates every page as the ACE client does; `lastPage` runs while the last page's columns are alive. */
 export function accumulatePages(req: DirectRequest, lastPage: () => void): ColumnSeries[] {
   const acc = createSeriesAccumulator(req.points, req.startMs, req.endMs);
   for (let i = 0; i < req.pages.length; i++) {
-    const parsed = parseJsonText(req.pages[i] as string);
+    const parsed = decodeSamplesText(req.pages[i] as string);
     if (!parsed.ok) throw new Error('page did not parse');
     const body = parseSamplesBody(parsed.value);
     if (!body.ok) throw new Error('page is not a samples body');

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { type AttemptInput, attemptCall } from '../../src/ace/attempt.ts';
 import { batchCall, callUrl, pageCall, pointsCall, sharingKey, siteCall } from '../../src/ace/calls.ts';
+import { decodeSamplesText } from '../../src/ace/parse.ts';
 import { AceFailure } from '../../src/ace/resilience.ts';
+import { ScannedBody } from '../../src/ace/samples-text.ts';
 
 const NOW = Date.UTC(2026, 0, 5, 12);
 const BASE = 'https://ace.test/api';
@@ -121,6 +123,17 @@ describe('attemptCall', () => {
     const unreachable = input(() => json({}));
     unreachable.fetch = () => Promise.reject(new TypeError('network'));
     expect((await thrown(attemptCall(unreachable))).appError.message).toBe('ACE could not be reached');
+  });
+
+  it('decodes a body with the call’s decode: a timeseries page read in place, a broken one still a retryable failure', async () => {
+    const page =
+      '{"point_samples":[{"name":"p","value":"1.5","time":"2026-01-05T12:00:00.000000"}],"next_cursor":null}';
+    const answer = await attemptCall({ ...input(() => json(JSON.parse(page))), decode: decodeSamplesText });
+    expect(answer.result.ok && answer.result.value.json).toBeInstanceOf(ScannedBody);
+    const cut = new Response(page.slice(0, 30), { headers: { 'content-type': 'application/json' } });
+    const failure = await thrown(attemptCall({ ...input(() => cut), decode: decodeSamplesText }));
+    expect(failure.retryable).toBe(true);
+    expect(failure.appError.message).toBe('malformed ACE response: not JSON (truncated?)');
   });
 
   it('returns the byte budget error once a body passes it', async () => {

@@ -14,6 +14,7 @@ import { type AceClientOptions, createAceClient } from '../../src/ace/client.ts'
 import type { PointSeries } from '../../src/ace/parse.ts';
 import type { PageSize } from '../../src/ace/plan.ts';
 import { createAceUpstream } from '../../src/ace/resilience.ts';
+import { ScannedSamples } from '../../src/ace/samples-text.ts';
 import type { Clock } from '../../src/clock.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceFetch, aceMock, aceServer, aceTruth } from '../support/ace.ts';
@@ -705,6 +706,14 @@ describe('typed calls', () => {
     const r = await client.listConfiguredPoints('demo-small', ACE_TEST_TOKEN);
     expect(r.ok && r.value.value.points).toHaveLength(52);
     expect((await mockStats()).requests.configured_points).toBe(3);
+  });
+
+  it('reads timeseries pages from their text in place, not through JSON.parse’s tree', async () => {
+    const { client } = setup();
+    const window = { startMs: T0, endMs: T0 + HOUR };
+    const batch = await client.getTimeseries(['AHU-01-ZoneTemp'], window, ACE_TEST_TOKEN);
+    const page = await client.paginated('demo-small', { ...window, pageSize: 500 }, ACE_TEST_TOKEN);
+    for (const r of [batch, page]) expect(r.ok && r.value.value.samples).toBeInstanceOf(ScannedSamples);
   });
 
   it('reads one configured-points page and refuses more than 50 names a get_timeseries call', async () => {

@@ -2,6 +2,8 @@
 // series accumulator give exactly what the transform gave before them (spec/support/reference-parse.ts)
 // on arbitrary and adversarial input, and the inputs really take the fast paths (the ACE-shaped
 // time, the plain decimal, the name lookup, already-sorted series) as well as the fallbacks.
+// Whole page texts read in place (src/ace/samples-text.ts) are held to the same oracle in
+// spec/ace/samples-text.spec.ts, its byte readers of the two fields in spec/ace/sample-bytes.spec.ts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatAceTime } from '../../fixtures/ace/time.ts';

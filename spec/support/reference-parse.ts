@@ -2,7 +2,13 @@
 // values by regex and Number, times by regex with a per-date cache, a Map of requested names, and
 // the sort and de-duplication of each series. The oracle of spec/ace/parse-oracle.spec.ts; never
 // shipped, never optimised: change it only if the Worker's data semantics change on purpose.
-import type { AddCounts, PointSeries, SeriesAccumulator } from '../../src/ace/parse.ts';
+import type { AddCounts, PointSeries } from '../../src/ace/parse.ts';
+
+/** The accumulator as it was: JSON.parse's entries in, sorted and de-duplicated series out. */
+export interface ReferenceAccumulator {
+  add(samples: readonly unknown[]): AddCounts;
+  finish(): { series: PointSeries[]; dropped: number };
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -63,7 +69,7 @@ export function referenceAccumulator(
   points: readonly string[],
   startMs: number,
   endMs: number,
-): SeriesAccumulator {
+): ReferenceAccumulator {
   const order: PointSeries[] = [];
   const byName = new Map<string, PointSeries>();
   for (const point of points) {

@@ -18,7 +18,7 @@ export interface ByteMeter {
   readonly max: number;
 }
 
-/** A 2xx answer's JSON and the bytes it took. */
+/** A 2xx answer's JSON (or what the call's decode made of its text) and the bytes it took. */
 export interface Body {
   json: unknown;
   bytes: number;
@@ -39,6 +39,8 @@ export interface AttemptInput {
   token: string;
   meter: ByteMeter;
   signal: AbortSignal;
+  /** The body's text to a value: JSON.parse by default; timeseries pages are read in place (parse.ts). */
+  decode?: (text: string) => Result<unknown>;
 }
 
 export const upstreamError = (message: string, status?: number): AppError =>
@@ -79,8 +81,12 @@ async function readLimited(res: Response, meter: ByteMeter): Promise<Read> {
   return { kind: 'text', text, bytes };
 }
 
-/** A 2xx answer's body as JSON, or the byte budget's error; anything unreadable is an AceFailure. */
-async function readJsonBody(res: Response, meter: ByteMeter): Promise<Result<Body>> {
+/** A 2xx answer's body decoded, or the byte budget's error; anything unreadable is an AceFailure. */
+async function readJsonBody(
+  res: Response,
+  meter: ByteMeter,
+  decode: (text: string) => Result<unknown>,
+): Promise<Result<Body>> {
   const status = res.status;
   const type = res.headers.get('content-type') ?? '';
   if (!/[/+]json\b/i.test(type)) {
@@ -92,7 +98,7 @@ async function readJsonBody(res: Response, meter: ByteMeter): Promise<Result<Bod
   if (read.kind === 'bad_encoding') {
     throw new AceFailure(upstreamError('ACE answered with a malformed body', status), { retryable: true });
   }
-  const parsed = parseJsonText(read.text);
+  const parsed = decode(read.text);
   if (!parsed.ok) throw new AceFailure(parsed.error, { retryable: true });
   return ok({ json: parsed.value, bytes: read.bytes });
 }
@@ -134,7 +140,8 @@ export async function attemptCall(input: AttemptInput): Promise<Attempted> {
     throw new AceFailure(upstreamError('ACE could not be reached'), { retryable: true });
   }
   if (res.status >= 200 && res.status < 300) {
-    return { result: await readJsonBody(res, input.meter), retryAfterMs: undefined };
+    const decode = input.decode ?? parseJsonText;
+    return { result: await readJsonBody(res, input.meter, decode), retryAfterMs: undefined };
   }
   // Error bodies are never read: nothing of ACE's text can reach a client or a log.
   await res.body?.cancel();

@@ -32,6 +32,7 @@ import {
   type AcePointInfo,
   type AceSiteInfo,
   type ConfiguredPointsPage,
+  decodeSamplesText,
   parseConfiguredPointsBody,
   parseSamplesBody,
   parseSiteBody,
@@ -105,12 +106,16 @@ export interface AceClient {
 const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 200, maxMs: 2_000, retryAfterCapMs: 5_000 };
 const MAX_CATALOGUE_PAGES = 200;
 
-/** Sends a call as a caller against a byte budget and parses the answer, carrying the cost along. */
+/**
+ * Sends a call as a caller against a byte budget and parses the answer, carrying the cost along;
+ * `decode` turns the body's text into what `parse` checks (JSON.parse unless given).
+ */
 type SendParsed = <T>(
   call: Call,
   caller: Caller,
   meter: ByteMeter,
   parse: (json: unknown) => Result<T>,
+  decode?: (text: string) => Result<unknown>,
 ) => Promise<Result<Sent<T>>>;
 
 /** One call end to end: URL and key, sharing, the policy, attempts; then the answer's shape. */
@@ -120,14 +125,23 @@ function createSender(options: AceClientOptions, backoff: BackoffOptions): SendP
   const random = options.random ?? Math.random;
   const runCall = createCallPolicy({ upstream, timeoutMs, retries, backoff, random, log });
   const joinLimit = joinLimitMs(retries, timeoutMs, backoff);
-  return async (call, caller, meter, parse) => {
+  return async (call, caller, meter, parse, decode) => {
     const url = callUrl(baseUrl, call);
     const sent = await sendShared(upstream.inFlight, joinLimit, {
       key: sharingKey(call, url, caller.principal),
       meter,
       run: () =>
         runCall(call.route, (signal) =>
-          attemptCall({ fetch: options.fetch, clock, call, url, token: caller.token, meter, signal }),
+          attemptCall({
+            fetch: options.fetch,
+            clock,
+            call,
+            url,
+            token: caller.token,
+            meter,
+            signal,
+            ...(decode ? { decode } : {}),
+          }),
         ),
     });
     if (!sent.ok) return sent;
@@ -196,7 +210,7 @@ export function createAceClient(options: AceClientOptions): AceClient {
     maxBytes: options.maxBytes,
     log: options.log,
     callerFor,
-    sendSamples: (call, caller, meter) => send(call, caller, meter, parseSamplesBody),
+    sendSamples: (call, caller, meter) => send(call, caller, meter, parseSamplesBody, decodeSamplesText),
   };
   return {
     async getSite(site, token) {
@@ -217,10 +231,12 @@ export function createAceClient(options: AceClientOptions): AceClient {
           issues: [{ path: 'points', message: `at most ${MAX_NAMES_PER_CALL}` }],
         });
       }
-      return send(batchCall(names, window), await callerFor(token), freshMeter(), parseSamplesBody);
+      const call = batchCall(names, window);
+      return send(call, await callerFor(token), freshMeter(), parseSamplesBody, decodeSamplesText);
     },
     async paginated(site, page, token) {
-      return send(pageCall(site, page), await callerFor(token), freshMeter(), parseSamplesBody);
+      const call = pageCall(site, page);
+      return send(call, await callerFor(token), freshMeter(), parseSamplesBody, decodeSamplesText);
     },
     fetchTimeseries: (request, fetchOptions) => fetchTimeseries(fetchContext, request, fetchOptions),
     breakerState: () => options.upstream.state(),

@@ -6,6 +6,7 @@
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import { createNameIndex, type NameIndex } from './name-index.ts';
 import { parseAceTime, parseAceValue } from './sample-fields.ts';
+import { ScannedBody, ScannedSamples, scanSamplesText } from './samples-text.ts';
 
 export { parseAceTime, parseAceValue };
 
@@ -16,9 +17,12 @@ export interface PointSeries {
   v: number[];
 }
 
-/** A page of samples as ACE sent it: entries are validated one by one while accumulating. */
+/**
+ * A page of samples as ACE sent it: entries are validated one by one while accumulating. Read from
+ * its text in place (columns), or, when the reader gave up on the text, JSON.parse's entries.
+ */
 export interface SamplesPage {
-  samples: readonly unknown[];
+  samples: readonly unknown[] | ScannedSamples;
   /** The paginated endpoint's cursor; null at the end, undefined when ACE sent none (get_timeseries). */
   nextCursor: string | null | undefined;
 }
@@ -78,8 +82,18 @@ export function parseJsonText(text: string): Result<unknown> {
   }
 }
 
+/**
+ * A timeseries body's text: read in place when samples-text.ts can (a ScannedBody), else as JSON
+ * (what parseJsonText gives, errors included). parseSamplesBody takes either.
+ */
+export function decodeSamplesText(text: string): Result<unknown> {
+  const scanned = scanSamplesText(text);
+  return scanned ? ok(scanned) : parseJsonText(text);
+}
+
 /** Checks a timeseries body (`{point_samples, next_cursor?}`) without looking inside the samples. */
 export function parseSamplesBody(body: unknown): Result<SamplesPage> {
+  if (body instanceof ScannedBody) return ok({ samples: body.samples, nextCursor: body.nextCursor });
   if (!isRecord(body)) return err(malformed('expected an object'));
   const samples = body.point_samples;
   if (!Array.isArray(samples)) return err(malformed('point_samples is not a list'));
@@ -99,8 +113,8 @@ export interface AddCounts {
 
 /** Collects samples of the requested points across pages; `finish` sorts and de-duplicates. */
 export interface SeriesAccumulator {
-  /** Adds a page's raw entries; entries of points not requested or outside the window are ignored. */
-  add(samples: readonly unknown[]): AddCounts;
+  /** Adds a page's entries; entries of points not requested or outside the window are ignored. */
+  add(samples: SamplesPage['samples']): AddCounts;
   /** Every kept sample per requested point, in request order, sorted and de-duplicated. */
   finish(): { series: PointSeries[]; dropped: number };
 }
@@ -125,11 +139,15 @@ export function createSeriesAccumulator(
   let dropped = 0;
   return {
     add(samples) {
+      const seriesOf = samples instanceof ScannedSamples ? samples.names.map((n) => byName.get(n)) : [];
       let kept = 0;
       let pageDropped = 0;
       for (let from = 0; from < samples.length; from += CHUNK) {
         const to = Math.min(samples.length, from + CHUNK);
-        const counts = addRange(samples, from, to, byName, startMs, endMs);
+        const counts =
+          samples instanceof ScannedSamples
+            ? addColumns(samples, seriesOf, from, to, startMs, endMs)
+            : addRange(samples, from, to, byName, startMs, endMs);
         kept += counts.kept;
         pageDropped += counts.dropped;
       }
@@ -190,6 +208,47 @@ function addRange(
     if (t < startMs || t >= endMs) continue;
     const v = parseAceValue(entry.value);
     if (v === null) {
+      pageDropped++;
+      continue;
+    }
+    series.t.push(t);
+    series.v.push(v);
+    kept++;
+  }
+  return { kept, dropped: pageDropped };
+}
+
+/**
+ * What addRange does, for entries read from the text (samples-text.ts): `seriesOf` holds the
+ * series of each of the page's names (undefined for names not requested), NaN an unreadable field.
+ */
+function addColumns(
+  samples: ScannedSamples,
+  seriesOf: readonly (PointSeries | undefined)[],
+  from: number,
+  to: number,
+  startMs: number,
+  endMs: number,
+): AddCounts {
+  const { nameAt, t: times, v: values } = samples;
+  let kept = 0;
+  let pageDropped = 0;
+  for (let i = from; i < to; i++) {
+    const id = nameAt[i] as number;
+    if (id < 0) {
+      pageDropped++;
+      continue;
+    }
+    const series = seriesOf[id];
+    if (series === undefined) continue;
+    const t = times[i] as number;
+    if (Number.isNaN(t)) {
+      pageDropped++;
+      continue;
+    }
+    if (t < startMs || t >= endMs) continue;
+    const v = values[i] as number;
+    if (Number.isNaN(v)) {
       pageDropped++;
       continue;
     }

@@ -7,8 +7,8 @@ const NUMBER_PATTERN = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 // 10^k for k ≤ 22 is an exact double, and so is an integer below 2^53: the quotient of two exact
 // doubles is rounded once (IEEE 754), so m / 10^k is the double nearest the decimal, exactly what
 // Number() gives (Clinger's fast path).
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-const TWO_53 = 2 ** 53;
+export const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+export const TWO_53 = 2 ** 53;
 
 /**
  * A plain decimal (`71.5`, `-3.25`, `1.0`, `5.`, `72.69999694824219`) by character codes: its
@@ -68,7 +68,7 @@ let lastDayKey = -1;
 let lastDay: number | null = null;
 
 /** The epoch ms of a date's start, or null when there is no such date (2023-02-29, month 13). */
-function dayStartMs(year: number, month: number, day: number): number | null {
+export function dayStartMs(year: number, month: number, day: number): number | null {
   const key = year * 10_000 + month * 100 + day;
   if (key === lastDayKey) return lastDay;
   let ms = dayCache.get(key);
@@ -86,7 +86,7 @@ function dayStartMs(year: number, month: number, day: number): number | null {
 }
 
 /** Sign bit set unless 0 ≤ d ≤ 9: OR-ed over many digits, one test tells whether all are digits. */
-const notDigit = (d: number) => d | (9 - d);
+export const notDigit = (d: number) => d | (9 - d);
 
 /**
  * ACE's own shape, exactly 26 characters: `YYYY-MM-DD[T ]HH:MM:SS.ffffff` (naive, UTC), read by
