@@ -1,10 +1,10 @@
 // The D1 side of the job lifecycle: queue_jobs rows, their dead_letters and queue_rejections.
 // Every status write is ONE conditional statement whose WHERE lists the legal sources from the
 // pure machine (state.ts), so a lost race or an illegal event changes 0 rows and comes back as a
-// typed value, never a throw. Owns no queue sends, no ACE calls and no R2 (see submit.ts, consumer).
+// typed value, never a throw. Scans and records that move no status are store-housekeeping.ts';
+// the parts of jobs run as tasks, task-store.ts'. Owns no queue sends, no ACE calls and no R2.
 import type { Clock, IdGenerator } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { clampLimit } from '../db/rows.ts';
 import { type SqlValue, type Statement, stmt } from '../db/sql.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import type { Job, JobError, JobProgress, JobResult, NewJob } from './job.ts';
@@ -16,6 +16,7 @@ import {
   type JobStatus,
   sourcesOf,
 } from './state.ts';
+import { createHousekeeping } from './store-housekeeping.ts';
 import { toJob } from './store-rows.ts';
 
 export {
@@ -150,19 +151,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     return err({ kind: 'conflict', message: guard });
   };
 
-  // The jobs a bounded SELECT returns; one malformed row fails the whole list (a db_error).
-  const listJobs = async (name: string, statement: Statement): Promise<Result<Job[]>> => {
-    const rows = await db.all(name, statement);
-    if (!rows.ok) return rows;
-    const jobs: Job[] = [];
-    for (const row of rows.value) {
-      const job = toJob(row);
-      if (!job.ok) return job;
-      jobs.push(job.value);
-    }
-    return ok(jobs);
-  };
-
   // One conditional UPDATE ... RETURNING: the row if this caller's transition happened.
   const transitionRow = async (
     name: string,
@@ -201,6 +189,8 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     );
 
   return {
+    ...createHousekeeping(options),
+
     async create(input) {
       if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1) {
         throw new RangeError('maxAttempts must be an integer ≥ 1');
@@ -469,83 +459,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       );
       if (!row.ok) return row;
       return row.value === null ? ok(null) : toJob(row.value);
-    },
-
-    findStale(heartbeatOlderThan, limit) {
-      return listJobs(
-        'jobs.find_stale',
-        stmt(
-          `SELECT * FROM queue_jobs WHERE status = 'running' AND heartbeat_at < ?
-           ORDER BY heartbeat_at, id LIMIT ?`,
-          heartbeatOlderThan,
-          clampLimit(limit, 100),
-        ),
-      );
-    },
-
-    async markEnqueued(id) {
-      const now = clock.now();
-      const written = await db.run(
-        'jobs.mark_enqueued',
-        stmt('UPDATE queue_jobs SET enqueued_at = ? WHERE id = ?', now, id),
-      );
-      return written.ok ? ok(now) : written;
-    },
-
-    findUnsent(olderThan, limit) {
-      return listJobs(
-        'jobs.find_unsent',
-        stmt(
-          `SELECT * FROM queue_jobs WHERE status = 'queued' AND enqueued_at IS NULL AND updated_at < ?
-           ORDER BY updated_at, id LIMIT ?`,
-          olderThan,
-          clampLimit(limit, 100),
-        ),
-      );
-    },
-
-    async expiredResults(now, limit) {
-      const rows = await db.all<{ id: string; result_key: string }>(
-        'jobs.expired_results',
-        stmt(
-          `SELECT id, result_key FROM queue_jobs
-           WHERE result_key IS NOT NULL AND result_expires_at <= ?
-           ORDER BY result_expires_at, id LIMIT ?`,
-          now,
-          clampLimit(limit, 100),
-        ),
-      );
-      return rows.ok ? ok(rows.value.map((r) => ({ id: r.id, key: r.result_key }))) : rows;
-    },
-
-    async forgetResult(id, key) {
-      const written = await db.run(
-        'jobs.forget_result',
-        stmt(
-          'UPDATE queue_jobs SET result_key = NULL, updated_at = ? WHERE id = ? AND result_key = ?',
-          clock.now(),
-          id,
-          key,
-        ),
-      );
-      return written.ok ? ok(undefined) : written;
-    },
-
-    async recordRejection(rejection) {
-      const written = await db.run(
-        'jobs.record_rejection',
-        stmt(
-          `INSERT INTO queue_rejections (id, queue, reason, job_id, body_sha256, received_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
-          ids(),
-          rejection.queue,
-          rejection.reason,
-          rejection.jobId ?? null,
-          rejection.bodySha256,
-          clock.now(),
-        ),
-      );
-      return written.ok ? ok(undefined) : written;
     },
   };
 }
