@@ -1,0 +1,193 @@
+// The bytes of a version-2 chunk body (src/cache/chunk-codec-v2.ts, chunk-times.ts,
+// chunk-time-edits.ts), worked by hand for small series: the header (count, names checksum,
+// lengths), each time form (stepped in the largest unit, raw, edits of an earlier series) and each
+// value form (scaled decimals, raw float64s). Stored chunks outlive deploys, so the format is
+// pinned here byte by byte; the round-trip properties are chunk-codec-v2.spec.ts.
+import { describe, expect, it } from 'vitest';
+import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
+import { decodeChunkBody, encodeChunkBody, namesChecksum } from '../../src/cache/chunk-codec-v2.ts';
+import { ByteWriter } from '../../src/encoding/varint.ts';
+
+const varint = (n: number): number[] => {
+  const w = new ByteWriter();
+  w.varint(n);
+  return [...w.finish()];
+};
+
+const body = (series: ChunkSeries[]): number[] => [...encodeChunkBody(series)];
+
+/** The body of one series `p`: 1, checksum, length, then its time and value blocks. */
+const one = (t: number[], v: number[], times: number[], values: number[]): void => {
+  const series = [{ point: 'p', t, v }];
+  expect(body(series)).toEqual([1, ...varint(namesChecksum(['p'])), t.length, ...times, ...values]);
+  expect(decodeChunkBody(encodeChunkBody(series), ['p'])).toEqual(series);
+};
+
+describe('chunk v2 bytes: the names checksum', () => {
+  it('depends on every name, their order and where one ends', () => {
+    const sums = [[], ['p'], ['q'], ['a', 'b'], ['b', 'a'], ['ab'], ['a', 'b', '']].map(namesChecksum);
+    expect(new Set(sums).size).toBe(sums.length);
+  });
+
+  it('is FNV-1a’s offset basis for no names', () => {
+    expect(namesChecksum([])).toBe(0x811c9dc5);
+  });
+});
+
+describe('chunk v2 bytes: times', () => {
+  it('writes a steady minute series stepped in minutes: mode 0, unit 60000, t0, then delta-of-deltas', () => {
+    // Steps of 1 minute: delta-of-deltas 1 − 0 = 1 and 1 − 1 = 0, zig-zag 2 and 0.
+    // 60000 = 468·128 + 96: 0xE0 (96 | 0x80), 0xD4 (468 − 384 = 84 | 0x80), 0x03.
+    one([0, 60_000, 120_000], [1, 2, 3], [0, 0xe0, 0xd4, 0x03, 0, 2, 0], [0, 0, 2, 2, 2]);
+  });
+
+  it.each([
+    // Steps 1000 and 2000: seconds; steps 1 and 2 give delta-of-deltas 1 and 1.
+    [
+      [0, 1000, 3000],
+      [0, 0xe8, 0x07, 0, 2, 2],
+    ],
+    // Steps 10 and 20 from 5: tens; t0 5 is zig-zag 10.
+    [
+      [5, 15, 35],
+      [0, 10, 10, 2, 2],
+    ],
+    // Steps 100 and 50: tens again (50 is no whole hundred): steps 10, 5, delta-of-deltas 10, −5.
+    [
+      [0, 100, 150],
+      [0, 10, 0, 20, 9],
+    ],
+    // A negative start, a step of 2 ms: unit 1, t0 −3 (zig-zag 5), delta-of-delta 2 (zig-zag 4).
+    [
+      [-3, -1],
+      [0, 1, 5, 4],
+    ],
+  ])('writes %j in the largest unit that divides every step', (t, times) => {
+    one(
+      t,
+      t.map(() => 0),
+      times,
+      [0, 0, ...t.map(() => 0)],
+    );
+  });
+
+  it.each([
+    ['a fraction', [0.5], [1, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f]],
+    ['descending times', [1, 0.5], [1, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0xe0, 0x3f]],
+    ['−0', [-0], [1, 0, 0, 0, 0, 0, 0, 0, 0x80]],
+    ['no times at all', [], [1]],
+  ])('writes %s raw: mode 1, then float64s little-endian', (_, t, times) => {
+    one(
+      t,
+      t.map(() => 0),
+      times,
+      [0, 0, ...t.map(() => 0)],
+    );
+  });
+
+  describe('as edits of an earlier series’ times (mode 3, its index, then keep/drop/add groups)', () => {
+    // Times 2^k − 1 (k = 0…20): steps 1, 2, 4, …, every one different, so the stepped form costs
+    // far more than the three or so bytes of an edit script.
+    const a = Array.from({ length: 21 }, (_, k) => 2 ** k - 1);
+    const zeros = (n: number) => Array<number>(n).fill(0);
+    const valuesOf = (n: number) => [0, 0, ...zeros(n)];
+    /** a's own time block, as a chunk of a alone writes it. */
+    const aTimes = () => {
+      const alone = body([{ point: 'a', t: a, v: zeros(21) }]);
+      return alone.slice(1 + varint(namesChecksum(['a'])).length + 1, alone.length - valuesOf(21).length);
+    };
+    const chunk = (...ts: number[][]) => {
+      const names = ts.map((_, i) => String.fromCharCode(97 + i));
+      const series = ts.map((t, i) => ({ point: names[i] as string, t, v: zeros(t.length) }));
+      const bytes = body(series);
+      expect(decodeChunkBody(encodeChunkBody(series), names)).toEqual(series);
+      return { bytes, head: [ts.length, ...varint(namesChecksum(names)), ...ts.map((t) => t.length)] };
+    };
+
+    it('the same times: keep 21, drop 0, add 0', () => {
+      const { bytes, head } = chunk(a, a);
+      expect(bytes).toEqual([...head, ...aTimes(), 3, 0, 21, 0, 0, ...valuesOf(21), ...valuesOf(21)]);
+    });
+
+    it('one time missing: keep 4, drop 1, add 0, then keep 16', () => {
+      const b = a.filter((_, i) => i !== 4);
+      const { bytes, head } = chunk(a, b);
+      expect(bytes).toEqual([
+        ...head,
+        ...aTimes(),
+        3,
+        0,
+        4,
+        1,
+        0,
+        16,
+        0,
+        0,
+        ...valuesOf(21),
+        ...valuesOf(20),
+      ]);
+    });
+
+    it('one time more: keep 4, add 1 at 10 (3 after 7, zig-zag 6), then keep 17', () => {
+      const c = [...a.slice(0, 4), 10, ...a.slice(4)];
+      const { bytes, head } = chunk(a, c);
+      expect(bytes).toEqual([
+        ...head,
+        ...aTimes(),
+        3,
+        0,
+        4,
+        0,
+        1,
+        6,
+        17,
+        0,
+        0,
+        ...valuesOf(21),
+        ...valuesOf(22),
+      ]);
+    });
+
+    it('refers to the series whose script is cheapest, not merely the latest', () => {
+      // c = a: against b (a less one time) it would take 7 bytes, against a 3.
+      const b = a.filter((_, i) => i !== 4);
+      const { bytes, head } = chunk(a, b, a);
+      expect(bytes).toEqual([
+        ...head,
+        ...aTimes(),
+        ...[3, 0, 4, 1, 0, 16, 0, 0],
+        ...[3, 0, 21, 0, 0],
+        ...valuesOf(21),
+        ...valuesOf(20),
+        ...valuesOf(21),
+      ]);
+    });
+
+    it('never refers to raw times', () => {
+      const raw = [0.5, 1.5, 2.5];
+      const { bytes, head } = chunk(raw, raw);
+      const rawBlock = [1, ...raw.flatMap((x) => [...new Uint8Array(new Float64Array([x]).buffer)])];
+      expect(bytes).toEqual([...head, ...rawBlock, ...rawBlock, ...valuesOf(3), ...valuesOf(3)]);
+    });
+  });
+});
+
+describe('chunk v2 bytes: values', () => {
+  const t = (n: number) => Array.from({ length: n }, (_, i) => i * 60_000);
+  const times = (n: number) => (n === 1 ? [0, 0xe0, 0xd4, 0x03, 0] : [0, 0xe0, 0xd4, 0x03, 0, 2]);
+
+  it('writes whole numbers as zig-zag deltas at exponent 0', () => {
+    // 1, then +1, +1: zig-zag 2, 2, 2.
+    one(t(3), [1, 2, 3], [...times(3), 0], [0, 0, 2, 2, 2]);
+  });
+
+  it('writes decimals scaled by the smallest power of ten that makes them whole', () => {
+    // 1.5 and −0.25 need 2 decimals: 150 (zig-zag 300 = 0xAC 0x02), then −175 (zig-zag 349 = 0xDD 0x02).
+    one(t(2), [1.5, -0.25], times(2), [0, 2, 0xac, 0x02, 0xdd, 0x02]);
+  });
+
+  it('writes what is no short decimal raw: mode 1, then float64s', () => {
+    // +∞ is 0x7FF0000000000000.
+    one(t(1), [Number.POSITIVE_INFINITY], times(1), [1, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
+  });
+});
