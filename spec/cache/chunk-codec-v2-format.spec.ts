@@ -191,3 +191,49 @@ describe('chunk v2 bytes: values', () => {
     one(t(1), [Number.POSITIVE_INFINITY], times(1), [1, 0, 0, 0, 0, 0, 0, 0xf0, 0x7f]);
   });
 });
+
+describe('chunk v2 bytes: what is refused', () => {
+  // a: times 0, 1, 2 stepped in ms (unit 1, t0 0, delta-of-deltas 1 and 0), values 0, 0, 0.
+  const head = [2, ...varint(namesChecksum(['a', 'b'])), 3, 3];
+  const aTimes = [0, 1, 0, 2, 0];
+  const values = [0, 0, 0, 0, 0];
+  const decode = (bBlock: number[]) =>
+    decodeChunkBody(new Uint8Array([...head, ...aTimes, ...bBlock, ...values, ...values]), ['a', 'b']);
+
+  it('reads b as edits of a when the script is whole (the baseline of the cases below)', () => {
+    expect(decode([3, 0, 3, 0, 0])).toEqual([
+      { point: 'a', t: [0, 1, 2], v: [0, 0, 0] },
+      { point: 'b', t: [0, 1, 2], v: [0, 0, 0] },
+    ]);
+    // Keep 1, drop 1, add 1 (+5 after 0), then keep 1: 0, 5, 2 is what the script says.
+    expect(decode([3, 0, 1, 1, 1, 10, 1, 0, 0])?.[1]?.t).toEqual([0, 5, 2]);
+  });
+
+  it.each([
+    ['a reference to no earlier series', [3, 1, 3, 0, 0]],
+    ['more kept than the reference holds', [3, 0, 4, 0, 0]],
+    ['more dropped than the reference holds', [3, 0, 2, 2, 1, 2]],
+    ['more times than the series has', [3, 0, 3, 0, 1, 2]],
+    ['a group that keeps, drops and adds nothing', [3, 0, 0, 0, 0, 3, 0, 0]],
+    ['an unknown time mode', [4, 1, 0, 2, 0]],
+  ])('refuses %s', (_, bBlock) => {
+    expect(decode(bBlock)).toBeNull();
+  });
+
+  it('refuses a stepped or grid block for a series of no samples', () => {
+    const cs = varint(namesChecksum(['p']));
+    expect(decodeChunkBody(new Uint8Array([1, ...cs, 0, 1, 0, 0]), ['p'])).toEqual([
+      { point: 'p', t: [], v: [] },
+    ]);
+    expect(decodeChunkBody(new Uint8Array([1, ...cs, 0, 0, 1, 0, 0, 0]), ['p'])).toBeNull();
+    expect(decodeChunkBody(new Uint8Array([1, ...cs, 0, 2, 1, 0, 0, 1, 0, 0, 0]), ['p'])).toBeNull();
+  });
+
+  it('refuses an unknown value mode', () => {
+    const cs = varint(namesChecksum(['p']));
+    expect(decodeChunkBody(new Uint8Array([1, ...cs, 1, 0, 1, 0, 0, 0, 0]), ['p'])).toEqual([
+      { point: 'p', t: [0], v: [0] },
+    ]);
+    expect(decodeChunkBody(new Uint8Array([1, ...cs, 1, 0, 1, 0, 2, 0, 0]), ['p'])).toBeNull();
+  });
+});
