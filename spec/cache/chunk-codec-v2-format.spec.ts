@@ -14,12 +14,24 @@ const varint = (n: number): number[] => {
   return [...w.finish()];
 };
 
+const zigzag = (n: number): number[] => {
+  const w = new ByteWriter();
+  w.zigzag(n);
+  return [...w.finish()];
+};
+
 const body = (series: ChunkSeries[]): number[] => [...encodeChunkBody(series)];
 
 /** The body of one series `p`: 1, checksum, length, then its time and value blocks. */
 const one = (t: number[], v: number[], times: number[], values: number[]): void => {
   const series = [{ point: 'p', t, v }];
-  expect(body(series)).toEqual([1, ...varint(namesChecksum(['p'])), t.length, ...times, ...values]);
+  expect(body(series)).toEqual([
+    1,
+    ...varint(namesChecksum(['p'])),
+    ...varint(t.length),
+    ...times,
+    ...values,
+  ]);
   expect(decodeChunkBody(encodeChunkBody(series), ['p'])).toEqual(series);
 };
 
@@ -77,6 +89,35 @@ describe('chunk v2 bytes: times', () => {
     ['−0', [-0], [1, 0, 0, 0, 0, 0, 0, 0, 0x80]],
     ['no times at all', [], [1]],
   ])('writes %s raw: mode 1, then float64s little-endian', (_, t, times) => {
+    one(
+      t,
+      t.map(() => 0),
+      times,
+      [0, 0, ...t.map(() => 0)],
+    );
+  });
+
+  it('writes readings jittered ±1 s around a minute grid as the grid: slots on, then offsets', () => {
+    // 200 readings, the i-th at slot i of a 60 s grid from T0, off by −1, 0 or +1 s (0 the most
+    // common, so the grid's anchor is T0 itself). Their delta-of-deltas spread over −4…4 and cost
+    // more than the offsets and the grid's header: mode 2, unit 1000, t0, anchor 0, interval 60,
+    // first slot 0, then every gap (1) and every offset (the jitter, zig-zag).
+    const T0 = Date.UTC(2026, 0, 1);
+    const jitter = Array.from({ length: 200 }, (_, i) => {
+      const h = (i * 7919) % 13;
+      return i === 0 ? 0 : h < 3 ? -1 : h > 9 ? 1 : 0;
+    });
+    const t = jitter.map((j, i) => T0 + (60 * i + j) * 1000);
+    const times = [
+      2,
+      ...varint(1000),
+      ...zigzag(T0),
+      0,
+      60,
+      0,
+      ...Array<number>(199).fill(1),
+      ...jitter.flatMap(zigzag),
+    ];
     one(
       t,
       t.map(() => 0),
