@@ -5,7 +5,13 @@
 // pinned here byte by byte; the round-trip properties are chunk-codec-v2.spec.ts.
 import { describe, expect, it } from 'vitest';
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
-import { decodeChunkBody, encodeChunkBody, namesChecksum } from '../../src/cache/chunk-codec-v2.ts';
+import {
+  decodeChunkBody,
+  encodeChunkBody,
+  frameChunk,
+  namesChecksum,
+  unframeChunk,
+} from '../../src/cache/chunk-codec-v2.ts';
 import { ByteWriter } from '../../src/encoding/varint.ts';
 
 const varint = (n: number): number[] => {
@@ -276,5 +282,30 @@ describe('chunk v2 bytes: what is refused', () => {
       { point: 'p', t: [0], v: [0] },
     ]);
     expect(decodeChunkBody(new Uint8Array([1, ...cs, 1, 0, 1, 0, 2, 0, 0]), ['p'])).toBeNull();
+  });
+});
+
+describe('chunk v2 bytes: the frame', () => {
+  const VC2 = [0x56, 0x43, 0x32];
+
+  it('is "VC2", a flags byte (1: deflated), then the payload, deflated only when that is smaller', () => {
+    expect([...frameChunk(new Uint8Array([1, 2, 3]), new Uint8Array([9, 9]))]).toEqual([...VC2, 1, 9, 9]);
+    expect([...frameChunk(new Uint8Array([1, 2]), new Uint8Array([9, 9]))]).toEqual([...VC2, 0, 1, 2]);
+    expect([...frameChunk(new Uint8Array([1]), new Uint8Array([9, 9]))]).toEqual([...VC2, 0, 1]);
+  });
+
+  it.each([
+    [[...VC2, 0], { deflated: false, payload: [] }],
+    [[...VC2, 0, 7], { deflated: false, payload: [7] }],
+    [[...VC2, 1, 7, 8], { deflated: true, payload: [7, 8] }],
+    [[...VC2], null],
+    [[0x56, 0x43, 0x33, 0, 7], null],
+    [[0x57, 0x43, 0x32, 0, 7], null],
+    [[...VC2, 2, 7], null],
+    [[...VC2, 3, 7], null],
+    [[...VC2, 0x80, 7], null],
+  ])('unframes %j as %j', (bytes, expected) => {
+    const framed = unframeChunk(new Uint8Array(bytes));
+    expect(framed && { deflated: framed.deflated, payload: [...framed.payload] }).toEqual(expected);
   });
 });
