@@ -4,7 +4,6 @@
 // value form (scaled decimals, raw float64s). Stored chunks outlive deploys, so the format is
 // pinned here byte by byte; the round-trip properties are chunk-codec-v2.spec.ts.
 import { describe, expect, it } from 'vitest';
-import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
 import {
   decodeChunkBody,
   encodeChunkBody,
@@ -12,21 +11,7 @@ import {
   namesChecksum,
   unframeChunk,
 } from '../../src/cache/chunk-codec-v2.ts';
-import { ByteWriter } from '../../src/encoding/varint.ts';
-
-const varint = (n: number): number[] => {
-  const w = new ByteWriter();
-  w.varint(n);
-  return [...w.finish()];
-};
-
-const zigzag = (n: number): number[] => {
-  const w = new ByteWriter();
-  w.zigzag(n);
-  return [...w.finish()];
-};
-
-const body = (series: ChunkSeries[]): number[] => [...encodeChunkBody(series)];
+import { body, timesAlone, varint, zeros, zigzag } from '../support/chunk-bytes.ts';
 
 /** The body of one series `p`: 1, checksum, length, then its time and value blocks. */
 const one = (t: number[], v: number[], times: number[], values: number[]): void => {
@@ -136,13 +121,9 @@ describe('chunk v2 bytes: times', () => {
     // Times 2^k − 1 (k = 0…20): steps 1, 2, 4, …, every one different, so the stepped form costs
     // far more than the three or so bytes of an edit script.
     const a = Array.from({ length: 21 }, (_, k) => 2 ** k - 1);
-    const zeros = (n: number) => Array<number>(n).fill(0);
     const valuesOf = (n: number) => [0, 0, ...zeros(n)];
     /** a's own time block, as a chunk of a alone writes it. */
-    const aTimes = () => {
-      const alone = body([{ point: 'a', t: a, v: zeros(21) }]);
-      return alone.slice(1 + varint(namesChecksum(['a'])).length + 1, alone.length - valuesOf(21).length);
-    };
+    const aTimes = () => timesAlone(a);
     const chunk = (...ts: number[][]) => {
       const names = ts.map((_, i) => String.fromCharCode(97 + i));
       const series = ts.map((t, i) => ({ point: names[i] as string, t, v: zeros(t.length) }));
