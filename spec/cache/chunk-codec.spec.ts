@@ -57,7 +57,7 @@ describe('chunk codec v1: the layout, by hand', () => {
     const view = new DataView(out.buffer);
     view.setUint32(0, json.byteLength, true);
     out.set(json, 4);
-    floats.forEach((x, i) => view.setFloat64(dataStart + 8 * i, x, true));
+    for (const [i, x] of floats.entries()) view.setFloat64(dataStart + 8 * i, x, true);
     return out;
   };
 

@@ -14,7 +14,10 @@ const replay = (ref: number[], t: number[]): number[] => {
   const script = editScript(ref, t, Number.POSITIVE_INFINITY);
   if (!script) throw new Error('no script');
   const w = new ByteWriter();
-  script.tokens.forEach((x, i) => (script.signed[i] ? w.zigzag(x) : w.varint(x)));
+  for (const [i, x] of script.tokens.entries()) {
+    if (script.signed[i]) w.zigzag(x);
+    else w.varint(x);
+  }
   const bytes = w.finish();
   expect(bytes.byteLength).toBe(script.bytes);
   return readEdits(new ByteReader(bytes), ref, t.length);
