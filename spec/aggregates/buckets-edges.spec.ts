@@ -41,6 +41,12 @@ describe('coversWindow', () => {
     expect(b?.covered).toEqual({ startMs: H + 1, endMs: 2 * H });
     expect(coversWindow(b as NonNullable<typeof b>)).toBe(false);
   });
+
+  it('is false for a window covered from its start to its middle', () => {
+    const [b] = computeBuckets({ point: 'p', t: [10], v: [1] }, '1h', { startMs: 0, endMs: H / 2 });
+    expect(b?.covered).toEqual({ startMs: 0, endMs: H / 2 });
+    expect(coversWindow(b as NonNullable<typeof b>)).toBe(false);
+  });
 });
 
 describe('mergeBucket: a stored row at the edges of the covered part', () => {
@@ -51,6 +57,12 @@ describe('mergeBucket: a stored row at the edges of the covered part', () => {
     // Stored from 500 to 2000: not inside [1000, 2000) (2000 is past it), not wholly before or
     // after it, so it may hold samples the fetch counted again: kept as it is.
     const stored = stats([500, 2000], [1, 9]);
+    expect(mergeBucket(stored, incoming, covered)).toBe(stored);
+  });
+
+  it('keeps the stored row when it lies in the covered part but its last sample is at the end', () => {
+    // 2000 is not in [1000, 2000): the fetch did not see it, and may have seen the one at 1500.
+    const stored = stats([1500, 2000], [1, 9]);
     expect(mergeBucket(stored, incoming, covered)).toBe(stored);
   });
 

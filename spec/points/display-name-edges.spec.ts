@@ -100,7 +100,17 @@ describe('display names: short names', () => {
     expect(displayName(name)).toBe('Zone Temp');
   });
 
-  it('falls back to "Unnamed point" when the name is only underscores', () => {
+  it('reads the last segment without the blanks around it', () => {
+    // ` AHU-1-ZoneTemp` would have a blank in it and not read as `<equipment>-<key>`.
+    expect(describePoint('a/ AHU-1-ZoneTemp')).toEqual({
+      display_name: 'AHU-1 Zone Temp',
+      equipment: 'AHU-1',
+      unit: null,
+    });
+  });
+
+  it('falls back to the name, underscores as blanks, when it has no word in it', () => {
+    expect(displayName('-_-')).toBe('- -');
     expect(displayName('___')).toBe('Unnamed point');
   });
 });

@@ -97,6 +97,10 @@ describe('humanize: the edges of the rules', () => {
     // 40 capitals are split; 42 are past the limit and kept as written.
     ['PUMP'.repeat(10), Array(10).fill('Pump').join(' ')],
     ['AHU'.repeat(14), 'AHU'.repeat(14)],
+    // Of two splits in as many pieces, the one with the longer last piece (SP DHW, not SPD HW).
+    ['SPDHW', 'SP DHW'],
+    // A unit after a digit starts a word of its own.
+    ['Load2kW', 'Load 2 kW'],
     // A unit followed by a lower-case letter is not a unit: `k` then `Water`.
     ['kWater', 'K Water'],
     // An acronym takes the digits right after it (PM25), not digits further on.
@@ -114,6 +118,7 @@ describe('tidyPhrase', () => {
   it.each([
     ['Zone_Temp', 'Zone Temp'],
     ['Zone _Temp', 'Zone Temp'],
+    ['_Temp_', 'Temp'],
     ['  Space  Temp ', 'Space Temp'],
   ])('%j → %j', (phrase, tidy) => {
     expect(tidyPhrase(phrase)).toBe(tidy);
