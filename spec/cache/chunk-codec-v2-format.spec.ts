@@ -290,3 +290,22 @@ describe('chunk v2 bytes: the frame', () => {
     expect(framed && { deflated: framed.deflated, payload: [...framed.payload] }).toEqual(expected);
   });
 });
+
+describe('chunk v2 bytes: the last edges', () => {
+  it('reads an empty chunk only with its checksum', () => {
+    expect(body([])).toEqual([0, ...varint(namesChecksum([]))]);
+    expect(decodeChunkBody(encodeChunkBody([]), [])).toEqual([]);
+  });
+
+  it('writes values ±2^51 raw: their delta, 2^52, is no safe zig-zag integer', () => {
+    const v = [-(2 ** 51), 2 ** 51];
+    const f64 = (x: number) => [...new Uint8Array(new Float64Array([x]).buffer)];
+    one([0, 60_000], v, [0, 0xe0, 0xd4, 0x03, 0, 2], [1, ...f64(v[0] as number), ...f64(v[1] as number)]);
+  });
+
+  it('names the series whose columns differ', () => {
+    expect(() => encodeChunkBody([{ point: 'p', t: [1, 2], v: [1] }])).toThrow(
+      'series p: t and v differ in length',
+    );
+  });
+});

@@ -2,7 +2,13 @@
 // its layout worked by hand, and garbage refused as null rather than misread.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type ChunkSeries, decodeChunk, encodeChunk } from '../../src/cache/chunk-codec.ts';
+import {
+  CHUNK_ENCODING_V1,
+  type ChunkSeries,
+  decodeChunk,
+  decodeStoredChunk,
+  encodeChunk,
+} from '../../src/cache/chunk-codec.ts';
 
 const seriesArb: fc.Arbitrary<ChunkSeries> = fc
   .tuple(
@@ -110,5 +116,33 @@ describe('chunk codec v1: the layout, by hand', () => {
 
   it('reads a three-byte buffer as nothing', () => {
     expect(decodeChunk(new Uint8Array([0, 0, 0]))).toBeNull();
+  });
+});
+
+describe('stored chunks: version 1 by its metadata', () => {
+  const v1 = encodeChunk([
+    { point: 'a', t: [1], v: [2] },
+    { point: 'b', t: [3], v: [4] },
+  ]);
+
+  it('reads v1 bytes only for the same names in the same order, and only as v1', async () => {
+    expect(await decodeStoredChunk(v1, CHUNK_ENCODING_V1, ['a', 'b'])).toHaveLength(2);
+    for (const names of [['a', 'c'], ['b', 'a'], ['a', 'b', 'c'], ['a']]) {
+      expect(await decodeStoredChunk(v1, CHUNK_ENCODING_V1, names)).toBeNull();
+    }
+    expect(await decodeStoredChunk(v1, 'f64-columns-v0', ['a', 'b'])).toBeNull();
+  });
+
+  it('reads a chunk whose header ends on an 8-byte boundary and holds no sample', () => {
+    // `{"points":[""],"counts":[0]}` is 28 bytes: 4 + 28 = 32, no padding, no data.
+    const bytes = encodeChunk([{ point: '', t: [], v: [] }]);
+    expect(bytes.byteLength).toBe(32);
+    expect(decodeChunk(bytes)).toEqual([{ point: '', t: [], v: [] }]);
+  });
+
+  it('names the series whose columns differ', () => {
+    expect(() => encodeChunk([{ point: 'p', t: [1, 2], v: [1] }])).toThrow(
+      'series p: t and v differ in length',
+    );
   });
 });

@@ -116,3 +116,25 @@ describe('readEdits', () => {
     );
   });
 });
+
+describe('the last edges', () => {
+  const bytes = (...b: number[]) => new ByteReader(new Uint8Array(b));
+
+  it('counts a negative added delta by its zig-zag form: −65 is 129, two bytes', () => {
+    expect(editScript([], [-65], Number.POSITIVE_INFINITY)?.bytes).toBe(5);
+  });
+
+  it('gives up on an unsafe delta between two added times that are safe themselves', () => {
+    expect(editScript([], [-(2 ** 51), 2 ** 51], Number.POSITIVE_INFINITY)).toBeNull();
+  });
+
+  it('refuses a script that keeps or adds past the end after its first group', () => {
+    // Keep 2, then keep 2 more of a reference of 3.
+    expect(() => readEdits(bytes(2, 0, 0, 2, 0, 0), [1, 2, 3], 4)).toThrow('bad time edits');
+    // Keep 2, then add 2 to a series of 3.
+    expect(() => readEdits(bytes(2, 0, 0, 0, 0, 2, 2, 2), [1, 2, 3], 3)).toThrow('bad time edits');
+    // The same groups within bounds.
+    expect(readEdits(bytes(2, 0, 0, 1, 0, 0), [1, 2, 3], 3)).toEqual([1, 2, 3]);
+    expect(readEdits(bytes(2, 0, 0, 0, 0, 1, 2), [1, 2, 3], 3)).toEqual([1, 2, 3]);
+  });
+});

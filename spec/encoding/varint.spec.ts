@@ -56,6 +56,7 @@ describe('varints', () => {
 
   it.each([-1, 0.5, Number.NaN, 2 ** 53, Number.POSITIVE_INFINITY])('refuses to write %d', (n) => {
     expect(() => written((w) => w.varint(n))).toThrow(RangeError);
+    expect(() => written((w) => w.varint(n))).toThrow(`varint: ${n} is not a non-negative safe integer`);
   });
 
   it('refuses a varint past the end, one of 9 bytes, and one beyond the safe integers', () => {
@@ -123,6 +124,7 @@ describe('float64 and raw bytes', () => {
     const short = reader([1, 0, 0, 0, 0, 0, 0, 0xe0]);
     short.byte();
     expect(() => short.f64()).toThrow(RangeError);
+    expect(() => short.f64()).toThrow('read past the end');
   });
 
   it('reads a float64 at its offset in a larger buffer', () => {
@@ -134,6 +136,7 @@ describe('float64 and raw bytes', () => {
     const r = reader([7]);
     expect(r.byte()).toBe(7);
     expect(() => r.byte()).toThrow(RangeError);
+    expect(() => r.byte()).toThrow('read past the end');
   });
 });
 
