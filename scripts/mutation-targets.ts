@@ -7,6 +7,10 @@ import path from 'node:path';
 /** The pure core (issue 18): modules Stryker mutates, relative to the repository root. */
 export const MUTATE = [
   'src/cache/cache-key.ts',
+  'src/cache/chunk-codec.ts',
+  'src/cache/chunk-codec-v2.ts',
+  'src/cache/chunk-times.ts',
+  'src/cache/chunk-time-edits.ts',
   'src/timeseries/chunks.ts',
   'src/timeseries/estimator.ts',
   'src/timeseries/router.ts',
@@ -20,6 +24,7 @@ export const MUTATE = [
   'src/encoding/compact.ts',
   'src/encoding/gzip.ts',
   'src/encoding/layout.ts',
+  'src/encoding/varint.ts',
   'src/points/display-name.ts',
   'src/points/equipment.ts',
   'src/points/humanize.ts',

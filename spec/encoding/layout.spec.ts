@@ -2,6 +2,7 @@
 // other's inverse, and laying out keeps the series order.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { type CompactSeries, fromCompact } from '../../src/encoding/compact.ts';
 import { layOut, toColumns, toRows } from '../../src/encoding/layout.ts';
 import { columnSeriesArb, seriesListArb } from '../support/arbitraries/edge.ts';
 
@@ -34,6 +35,15 @@ describe('layouts', () => {
     fc.assert(
       fc.property(seriesListArb, (series) => {
         expect(layOut(series, 'rows').map((s) => s.point)).toEqual(series.map((s) => s.point));
+      }),
+    );
+  });
+
+  it('compact layout holds each series, in order: fromCompact gives every one back', () => {
+    fc.assert(
+      fc.property(seriesListArb, (series) => {
+        const laidOut = layOut(series, 'compact') as CompactSeries[];
+        expect(laidOut.map(fromCompact)).toEqual(series);
       }),
     );
   });

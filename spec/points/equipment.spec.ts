@@ -87,3 +87,26 @@ describe('readDeviceName: properties', () => {
     expect(familyId('Room7')).toBe('Room-7');
   });
 });
+
+describe('equipment names: the edges of the rules', () => {
+  it.each([
+    [' VAV 401 ', 'VAV-401'],
+    [' Boiler2 ', 'Boiler-2'],
+    ['Ahu7__1', 'AHU-7-1'],
+  ])('familyId(%j) → %j (blanks around, runs of separators)', (text, name) => {
+    expect(familyId(text)).toBe(name);
+  });
+
+  it.each([
+    // A control character is a space, and a run of spaces one.
+    ['VAV-1\u0000Lab', 'VAV-1', 'Lab'],
+    ['VAV  Rm 214', 'VAV', 'Rm 214'],
+    // The place keeps its words apart.
+    ['VAV-1 Room 214', 'VAV-1', 'Room 214'],
+    ['VAV 401 Room 2', 'VAV-401', 'Room 2'],
+    // A word that is not a known family is no unit in a longer name.
+    ['Room209 East', 'Room209 East', null],
+  ])('readDeviceName(%j) → %j, place %j', (raw, equipment, place) => {
+    expect(readDeviceName(raw)).toEqual({ equipment, place });
+  });
+});

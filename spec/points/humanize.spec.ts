@@ -4,7 +4,7 @@
 // tidied without being re-worded.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { humanize, tidyPlace } from '../../src/points/humanize.ts';
+import { humanize, tidyPhrase, tidyPlace } from '../../src/points/humanize.ts';
 
 describe('humanize: the table', () => {
   it.each([
@@ -76,5 +76,55 @@ describe('tidyPlace', () => {
     ['NurseStation', 'Nurse Station'],
   ])('%j → %j', (place, tidy) => {
     expect(tidyPlace(place)).toBe(tidy);
+  });
+});
+
+describe('humanize: the edges of the rules', () => {
+  it.each([
+    // `Occ` alone is the state; before a word that is not a state's, it qualifies it.
+    ['Occ', 'Occupancy'],
+    ['OccModes', 'Occupied Modes'],
+    ['OccPosts', 'Occupied Posts'],
+    // `Sp` is Space only first and before a measured quantity spelled exactly.
+    ['ZnSpTemp', 'Zone Setpoint Temp'],
+    ['SpTemps', 'Setpoint Temps'],
+    ['SpAirtemp', 'Setpoint Airtemp'],
+    // A lower-case run is one word: only runs of capitals are split.
+    ['cwpump', 'Cwpump'],
+    // A run of capitals is split into the fewest pieces (AIR FLOW, not AI RF LOW).
+    ['AIRFLOW', 'Air Flow'],
+    ['CHWSFLOW', 'CHWS Flow'],
+    // 40 capitals are split; 42 are past the limit and kept as written.
+    ['PUMP'.repeat(10), Array(10).fill('Pump').join(' ')],
+    ['AHU'.repeat(14), 'AHU'.repeat(14)],
+    // Of two splits in as many pieces, the one with the longer last piece (SP DHW, not SPD HW).
+    ['SPDHW', 'SP DHW'],
+    // A unit after a digit starts a word of its own.
+    ['Load2kW', 'Load 2 kW'],
+    // A unit followed by a lower-case letter is not a unit: `k` then `Water`.
+    ['kWater', 'K Water'],
+    // An acronym takes the digits right after it (PM25), not digits further on.
+    ['PM25', 'PM25'],
+    ['COZone2', 'CO Zone 2'],
+    // A kilo-unit glued to a word, then a capital or a digit, is still a unit of its own.
+    ['DemandkWSp', 'Demand kW Setpoint'],
+    ['DemandkW2', 'Demand kW 2'],
+  ])('%j → %j', (key, words) => {
+    expect(humanize(key)).toBe(words);
+  });
+});
+
+describe('tidyPhrase', () => {
+  it.each([
+    ['Zone_Temp', 'Zone Temp'],
+    ['Zone _Temp', 'Zone Temp'],
+    ['_Temp_', 'Temp'],
+    ['  Space  Temp ', 'Space Temp'],
+  ])('%j → %j', (phrase, tidy) => {
+    expect(tidyPhrase(phrase)).toBe(tidy);
+  });
+
+  it('turns underscores next to digits into spaces in a place', () => {
+    expect(tidyPlace('Room_209')).toBe('Room 209');
   });
 });

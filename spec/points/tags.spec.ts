@@ -73,3 +73,56 @@ describe('readTags: properties', () => {
     );
   });
 });
+
+describe('readTags: the edges of the rules', () => {
+  const reading = (tags: unknown[]) => readTags(tags, undefined);
+
+  it('reads a control character as a space and a run of spaces as one', () => {
+    expect(reading(['Lab\u0000209']).places).toEqual(['Lab 209']);
+    expect(reading(['Heat  Signal']).role).toBe('Heat Signal');
+    expect(reading(['RTU7  SaPressWuSetpt'])).toMatchObject({ role: 'SaPressWuSetpt', labels: ['RTU-7'] });
+  });
+
+  it('lets a role carry a one-digit index, not a longer number', () => {
+    expect(reading(['Cool Stage 1'])).toMatchObject({ role: 'Cool Stage 1', places: [] });
+    expect(reading(['Stage12'])).toMatchObject({ role: null, places: ['Stage12'] });
+  });
+
+  it('reads a tag with no word, or with a word that is not a role’s, as a place', () => {
+    expect(reading(['3'])).toMatchObject({ role: null, places: ['3'] });
+    expect(reading(['Pharmacy Heat'])).toMatchObject({ role: null, places: ['Pharmacy Heat'] });
+  });
+
+  it('reads a tag as a Haystack marker only when it is all lower-case letters and digits', () => {
+    expect(reading(['zoneTemp']).role).toBe('zoneTemp');
+    expect(reading(['zonetemp', 'temp'])).toMatchObject({ role: null, places: [], labels: [] });
+  });
+
+  it('breaks a tie between roles of as many words by code-unit order, in either order', () => {
+    expect(reading(['Heat Signal', 'Cool Signal']).role).toBe('Cool Signal');
+    expect(reading(['Cool Signal', 'Heat Signal']).role).toBe('Cool Signal');
+  });
+
+  it('makes a label only of a known family, alone or leading a role', () => {
+    expect(reading(['Room209'])).toMatchObject({ labels: [], places: ['Room209'] });
+    expect(reading(['Room209 HeatSignal'])).toMatchObject({
+      labels: [],
+      role: null,
+      places: ['Room209 Heat Signal'],
+    });
+    expect(reading(['RTU7 heat signal'])).toMatchObject({
+      labels: ['RTU-7'],
+      role: 'heat signal',
+      places: [],
+    });
+    expect(reading(['RTU7 Heat Signal'])).toMatchObject({
+      labels: ['RTU-7'],
+      role: 'Heat Signal',
+      places: [],
+    });
+  });
+
+  it('reads nothing from a tag that tidies to nothing', () => {
+    expect(reading(['_', '__'])).toEqual({ role: null, places: [], labels: [], jaceName: null });
+  });
+});
