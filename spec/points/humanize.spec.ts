@@ -33,6 +33,9 @@ describe('humanize: the table', () => {
     ['DischargeAirTempSP', 'Discharge Air Temp SP'],
     ['SAT', 'SAT'],
     ['CWPUMPCommand', 'CW Pump Command'],
+    // The longest known word (9 letters) splits out of a run of capitals like the others.
+    ['DISCHARGEAIRCommand', 'Discharge Air Command'],
+    ['MIXEDAIRDISCHARGE', 'Mixed Air Discharge'],
     ['DemandkW', 'Demand kW'],
     ['CoolStage1', 'Cool Stage 1'],
     ['zone_temp', 'Zone Temp'],

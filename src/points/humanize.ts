@@ -131,6 +131,9 @@ export const MIXED_CASE: readonly string[] = [
   'mV',
 ];
 
+/** The longest piece a run of capitals can split into: the longest known acronym or word. */
+const LONGEST_PIECE = Math.max(...[...ACRONYMS, ...WORDS].map((w) => w.length));
+
 const title = (word: string) => (word ? word.charAt(0).toUpperCase() + word.slice(1).toLowerCase() : word);
 
 /**
@@ -143,7 +146,7 @@ function splitCapitals(run: string): string[] | null {
   const best: Array<string[] | null> = new Array(n + 1).fill(null);
   best[0] = [];
   for (let end = 1; end <= n; end++) {
-    for (let start = Math.max(0, end - 8); start < end; start++) {
+    for (let start = Math.max(0, end - LONGEST_PIECE); start < end; start++) {
       const prev = best[start];
       const piece = run.slice(start, end);
       if (!prev || !(ACRONYMS.has(piece) || WORDS.has(piece))) continue;
