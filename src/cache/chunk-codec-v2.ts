@@ -27,7 +27,8 @@ export function namesChecksum(names: readonly string[]): number {
   return h;
 }
 
-function writeValues(w: ByteWriter, v: readonly number[]): void {
+/** One series' values: zig-zag varint deltas of round(v·10^e) when exact (the compact layout's test), else float64s. */
+export function writeValues(w: ByteWriter, v: readonly number[]): void {
   const e = decimalExponent(v);
   const scale = e === null ? 0 : 10 ** e;
   const scaled = e === null ? [] : v.map((x) => Math.round(x * scale));
@@ -45,9 +46,8 @@ function writeValues(w: ByteWriter, v: readonly number[]): void {
   }
 }
 
-/** The uncompressed body: count, checksum, lengths, then every series' times, then their values. */
-export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<ArrayBuffer> {
-  const w = new ByteWriter();
+/** The body up to the values: count, checksum, lengths, then every series' times. */
+export function writeHead(w: ByteWriter, series: readonly ChunkSeries[]): void {
   w.varint(series.length);
   w.varint(namesChecksum(series.map((s) => s.point)));
   for (const s of series) {
@@ -57,11 +57,18 @@ export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<Arra
   // All the times, then all the values: like with like, for the compressor.
   const written: (readonly number[] | null)[] = [];
   for (const s of series) written.push(writeTimes(w, s.t, written) ? s.t : null);
+}
+
+/** The uncompressed body: count, checksum, lengths, then every series' times, then their values. */
+export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<ArrayBuffer> {
+  const w = new ByteWriter();
+  writeHead(w, series);
   for (const s of series) writeValues(w, s.v);
   return w.finish();
 }
 
-function readValues(r: ByteReader, n: number): number[] {
+/** Reads n values written by writeValues; throws a RangeError when malformed. */
+export function readValues(r: ByteReader, n: number): number[] {
   const v = new Array<number>(n);
   const mode = r.byte();
   if (mode === VALUES_RAW) {
@@ -78,19 +85,29 @@ function readValues(r: ByteReader, n: number): number[] {
   return v;
 }
 
+/** Reads what writeHead wrote, for the given points: the lengths and times; null when not theirs. */
+export function readHead(
+  r: ByteReader,
+  points: readonly string[],
+): { lengths: number[]; times: number[][] } | null {
+  const count = r.varint();
+  if (count !== points.length || r.varint() !== namesChecksum(points)) return null;
+  const lengths = points.map(() => r.varint());
+  const times: number[][] = [];
+  for (const n of lengths) times.push(readTimes(r, n, times));
+  return { lengths, times };
+}
+
 /** Reads a body for the given points (the chunk's canonical list); null when it is not theirs or not whole. */
 export function decodeChunkBody(bytes: Uint8Array, points: readonly string[]): ChunkSeries[] | null {
   try {
     const r = new ByteReader(bytes);
-    const count = r.varint();
-    if (count !== points.length || r.varint() !== namesChecksum(points)) return null;
-    const lengths = points.map(() => r.varint());
-    const times: number[][] = [];
-    for (const n of lengths) times.push(readTimes(r, n, times));
+    const head = readHead(r, points);
+    if (!head) return null;
     const out = points.map((point, i) => ({
       point,
-      t: times[i] as number[],
-      v: readValues(r, lengths[i] as number),
+      t: head.times[i] as number[],
+      v: readValues(r, head.lengths[i] as number),
     }));
     return r.remaining === 0 ? out : null;
   } catch {
@@ -98,9 +115,10 @@ export function decodeChunkBody(bytes: Uint8Array, points: readonly string[]): C
   }
 }
 
-type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
+export type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
 
-async function through(bytes: Uint8Array, transform: ByteTransform): Promise<Uint8Array<ArrayBuffer>> {
+/** The bytes through a (de)compression stream of the platform. */
+export async function through(bytes: Uint8Array, transform: ByteTransform): Promise<Uint8Array<ArrayBuffer>> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

@@ -27,7 +27,7 @@ const histogram = new Int32Array(2 * HISTOGRAM_HALF);
  * Bits an order-0 entropy coder would need for these symbols (the cost the forms are compared
  * by), counted in a reused histogram: this runs several times for every series written.
  */
-function entropyBits(symbols: readonly number[]): number {
+export function entropyBits(symbols: ArrayLike<number>): number {
   const n = symbols.length;
   const used: number[] = [];
   let wide = 0;
