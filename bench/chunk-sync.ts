@@ -6,10 +6,9 @@ import { deflateRawSync, gunzipSync, gzipSync, inflateRawSync } from 'node:zlib'
 import { type ChunkSeries, decodeChunk, encodeChunk } from '../src/cache/chunk-codec.ts';
 import { decodeChunkBody, encodeChunkBody, frameChunk, unframeChunk } from '../src/cache/chunk-codec-v2.ts';
 import {
-  decodeChunkBodyV3,
+  decodePieces,
   encodeChunkBodyV3,
   framePieces,
-  joinPieces,
   piecesOf,
   unframePieces,
 } from '../src/cache/chunk-codec-v3.ts';
@@ -21,7 +20,7 @@ export function packChunkSync(series: readonly ChunkSeries[]): Uint8Array {
   const pieces = piecesOf(encodeChunkBodyV3(series));
   return framePieces(
     pieces,
-    pieces.map((p) => deflateRawSync(p)),
+    pieces.pieces.map((p) => deflateRawSync(p)),
   );
 }
 
@@ -29,9 +28,9 @@ export function packChunkSync(series: readonly ChunkSeries[]): Uint8Array {
 export function unpackChunkSync(bytes: Uint8Array, points: readonly string[]): ChunkSeries[] | null {
   const framed = unframePieces(bytes);
   if (!framed) return null;
-  const body = joinPieces(framed.map((p) => (p.deflated ? inflateRawSync(p.payload) : p.payload)));
-  if (slowed('chunk-decode')) decodeChunkBodyV3(body, points);
-  return decodeChunkBodyV3(body, points);
+  const pieces = framed.pieces.map((p) => (p.deflated ? inflateRawSync(p.payload) : p.payload));
+  if (slowed('chunk-decode')) decodePieces(pieces, framed.low, points);
+  return decodePieces(pieces, framed.low, points);
 }
 
 /** Codec v2 (chunks written before v3, still read), for comparison. */

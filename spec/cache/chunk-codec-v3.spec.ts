@@ -1,5 +1,5 @@
-// Chunk codec v3 (src/cache/chunk-codec-v3.ts): v2's body with its value blocks reordered and cut
-// into separately deflated pieces — exact round trips for every double, whether a chunk is one
+// Chunk codec v3 (src/cache/chunk-codec-v3.ts): v2's head, value blocks reordered (wide ones split,
+// chunk-values.ts) and cut into separately deflated pieces — exact round trips for every double, whether a chunk is one
 // piece or several; no larger than v2 on BAS trend logs; read only for its own points; anything
 // else is null, never a throw; and objects of v1 and v2, written before it, still read by their
 // metadata's encoding.
@@ -39,7 +39,7 @@ const bigChunkArb: fc.Arbitrary<ChunkSeries[]> = fc
   .array(
     fc.record({
       n: fc.integer({ min: 100, max: 500 }),
-      kind: fc.constantFrom('any', 'decimal', 'constant'),
+      kind: fc.constantFrom('any', 'decimal', 'wide', 'constant'),
       step: fc.constantFrom(1_000, 60_000, 300_000),
     }),
     { minLength: 2, maxLength: 12 },
@@ -51,11 +51,15 @@ const bigChunkArb: fc.Arbitrary<ChunkSeries[]> = fc
         const v =
           kind === 'constant'
             ? fc.constant(t.map(() => 21.5))
-            : kind === 'decimal'
+            : kind === 'wide'
               ? fc
-                  .array(fc.integer({ min: -500, max: 500 }), { minLength: n, maxLength: n })
-                  .map((ks) => ks.map((k) => k / 10))
-              : fc.array(valueArb, { minLength: n, maxLength: n });
+                  .array(fc.integer({ min: -(2 ** 45), max: 2 ** 45 }), { minLength: n, maxLength: n })
+                  .map((ks) => ks.map((k) => k / 1000))
+              : kind === 'decimal'
+                ? fc
+                    .array(fc.integer({ min: -500, max: 500 }), { minLength: n, maxLength: n })
+                    .map((ks) => ks.map((k) => k / 10))
+                : fc.array(valueArb, { minLength: n, maxLength: n });
         return v.map((values): ChunkSeries => ({ point: `p${i}`, t, v: values }));
       }),
     ),
@@ -65,7 +69,8 @@ describe('chunk codec v3: exact', () => {
   it('round-trips every chunk bit for bit: any doubles, −0, NaN, ±Infinity, subnormals, ±max, shared times', () => {
     fc.assert(
       fc.property(chunkArb, (chunk) => {
-        expectSame(decodeChunkBodyV3(encodeChunkBodyV3(chunk).body, names(chunk)), chunk);
+        const { body, low } = encodeChunkBodyV3(chunk);
+        expectSame(decodeChunkBodyV3(body, names(chunk), low), chunk);
       }),
       { numRuns: 300 },
     );
@@ -76,7 +81,7 @@ describe('chunk codec v3: exact', () => {
     await fc.assert(
       fc.asyncProperty(fc.oneof(chunkArb, bigChunkArb), async (chunk) => {
         const packed = await packChunkV3(chunk);
-        if ((unframePieces(packed)?.length ?? 0) > 1) several++;
+        if ((unframePieces(packed)?.pieces.length ?? 0) > 1) several++;
         expectSame(await unpackChunkV3(packed, names(chunk)), chunk);
       }),
       { numRuns: 80 },
@@ -95,7 +100,7 @@ describe('chunk codec v3: exact', () => {
   it('stores a day of fifty BAS trend logs in several pieces, in fewer bytes than v2', async () => {
     const chunk = basTrends(50, START, START + DAY_MS);
     const v3 = await packChunkV3(chunk);
-    expect(unframePieces(v3)?.length).toBeGreaterThan(1);
+    expect(unframePieces(v3)?.pieces.length).toBeGreaterThan(1);
     expect(v3.byteLength).toBeLessThan((await packChunk(chunk)).byteLength);
   });
 
@@ -144,11 +149,11 @@ describe('chunk codec v3: refuses what is not a chunk of these points', () => {
 
   it('refuses a wrong magic, unknown flags, piece lengths that do not add up, and pieces that do not inflate', async () => {
     const pieces = piecesOf(cut);
-    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.pieces.length).toBeGreaterThan(1);
     // Framed as they are (their "deflations" are bigger), then altered.
     const packed = framePieces(
       pieces,
-      pieces.map((p) => new Uint8Array(p.byteLength + 1)),
+      pieces.pieces.map((p) => new Uint8Array(p.byteLength + 1)),
     );
     expectSame(await unpackChunkV3(packed, names(chunk)), chunk);
     const altered = (at: number, value: number) => {
@@ -158,8 +163,9 @@ describe('chunk codec v3: refuses what is not a chunk of these points', () => {
     };
     const cases = [
       altered(0, 0x58), // magic
-      altered(3, 4), // flags
+      altered(3, 8), // flags
       altered(3, 1), // one deflated piece, which it is not
+      altered(3, 2 | 4), // the last piece taken for low bits
       altered(4, (packed[4] as number) + 1), // one piece more than there are
       altered(5, (packed[5] as number) | 1), // the first piece deflated
       packed.subarray(0, packed.byteLength - 1),
@@ -168,6 +174,25 @@ describe('chunk codec v3: refuses what is not a chunk of these points', () => {
       packed.subarray(0, 3),
     ];
     for (const bytes of cases) expect(await unpackChunkV3(bytes, names(chunk))).toBeNull();
+  });
+
+  it('reads low bits only from the last piece a chunk says holds them, and all of them', async () => {
+    const wide: ChunkSeries[] = [0, 1, 2].map((p) => {
+      const t = Array.from({ length: 300 }, (_, k) => START + k * 60_000);
+      return { point: `w${p}`, t, v: t.map((_, k) => ((k * 7919 + p * 104_729) % 100_000) / 10) };
+    });
+    const split = encodeChunkBodyV3(wide);
+    expect(split.low.byteLength).toBeGreaterThan(0);
+    const packed = await packChunkV3(wide);
+    expect(unframePieces(packed)?.low).toBe(true);
+    expectSame(await unpackChunkV3(packed, names(wide)), wide);
+    const withoutLow = packed.slice();
+    withoutLow[3] = 2; // pieces, none of them low bits
+    expect(await unpackChunkV3(withoutLow, names(wide))).toBeNull();
+    expect(decodeChunkBodyV3(split.body, names(wide))).toBeNull();
+    expect(decodeChunkBodyV3(split.body, names(wide), split.low.subarray(1))).toBeNull();
+    expect(decodeChunkBodyV3(split.body, names(wide), new Uint8Array([...split.low, 0]))).toBeNull();
+    expectSame(decodeChunkBodyV3(split.body, names(wide), split.low), wide);
   });
 
   it('never throws on altered bytes, of the body or of the stored form', async () => {

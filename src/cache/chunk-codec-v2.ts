@@ -27,23 +27,37 @@ export function namesChecksum(names: readonly string[]): number {
   return h;
 }
 
-/** One series' values: zig-zag varint deltas of round(v·10^e) when exact (the compact layout's test), else float64s. */
-export function writeValues(w: ByteWriter, v: readonly number[]): void {
+/**
+ * A series' values as the deltas of round(v·10^e), with e: when every value is such a decimal
+ * (the compact layout's test) and every delta a safe zig-zag integer; else null (float64s).
+ */
+export function scaledDeltas(v: readonly number[]): { e: number; deltas: number[] } | null {
   const e = decimalExponent(v);
-  const scale = e === null ? 0 : 10 ** e;
-  const scaled = e === null ? [] : v.map((x) => Math.round(x * scale));
-  if (e === null || !scaled.every((k, i) => isZigzagSafe(k - (i > 0 ? (scaled[i - 1] as number) : 0)))) {
+  if (e === null) return null;
+  const scale = 10 ** e;
+  const deltas = new Array<number>(v.length);
+  let previous = 0;
+  for (let i = 0; i < v.length; i++) {
+    const k = Math.round((v[i] as number) * scale);
+    const d = k - previous;
+    if (!isZigzagSafe(d)) return null;
+    deltas[i] = d;
+    previous = k;
+  }
+  return { e, deltas };
+}
+
+/** One series' values: zig-zag varint deltas of round(v·10^e) when exact (scaledDeltas), else float64s. */
+export function writeValues(w: ByteWriter, v: readonly number[]): void {
+  const scaled = scaledDeltas(v);
+  if (!scaled) {
     w.byte(VALUES_RAW);
     for (const x of v) w.f64(x);
     return;
   }
   w.byte(VALUES_SCALED);
-  w.byte(e);
-  let previous = 0;
-  for (const k of scaled) {
-    w.zigzag(k - previous);
-    previous = k;
-  }
+  w.byte(scaled.e);
+  for (const d of scaled.deltas) w.zigzag(d);
 }
 
 /** The body up to the values: count, checksum, lengths, then every series' times. */
