@@ -48,18 +48,18 @@ function chunkSection(r: RunResult): string[] {
   if (!r.chunks) return [];
   const info = (id: string) => r.metrics.find((m) => m.id === id)?.value ?? Number.NaN;
   return [
-    '## Chunks at rest (codec v2 beside v1 = float64 columns + gzip; one UTC day a chunk)',
+    '## Chunks at rest (codec v3 beside v2 and v1 = float64 columns + gzip; one UTC day a chunk)',
     '',
-    '| dataset | points a chunk | chunks | samples | v2 B/sample | v1 B/sample | v1/v2 |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| dataset | points a chunk | chunks | samples | v3 B/sample | v2 B/sample | v1 B/sample | v1/v3 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
     ...r.chunks.map(
       (c) =>
-        `| ${c.dataset} | ${c.width} | ${c.chunks} | ${c.samples.toLocaleString('en-US')} | ${f(c.v2BytesPerSample, 3)} | ${f(c.v1BytesPerSample, 3)} | ${f(c.v1BytesPerSample / c.v2BytesPerSample, 1)} |`,
+        `| ${c.dataset} | ${c.width} | ${c.chunks} | ${c.samples.toLocaleString('en-US')} | ${f(c.v3BytesPerSample, 3)} | ${f(c.v2BytesPerSample, 3)} | ${f(c.v1BytesPerSample, 3)} | ${f(c.v1BytesPerSample / c.v3BytesPerSample, 1)} |`,
     ),
     '',
     '| CPU (50-point day chunks, same run) | bas | realistic |',
     '|---|---:|---:|',
-    ...['encode_over_json_stringify', 'decode_over_json_parse', 'v2_decode_over_v1_decode'].map(
+    ...['encode_over_json_stringify', 'decode_over_json_parse', 'v3_decode_over_v1_decode'].map(
       (m) => `| ${m} | ${f(info(`chunk.bas.${m}`), 3)} | ${f(info(`chunk.realistic.${m}`), 3)} |`,
     ),
     '',

@@ -1,5 +1,5 @@
-// The cache's chunks at rest (src/cache/chunk-codec-v2.ts): bytes per sample of codec v2 beside
-// v1 (float64 columns + gzip) per dataset and chunk width (1 point a chunk, 50 points a chunk;
+// The cache's chunks at rest (src/cache/chunk-codec-v3.ts): bytes per sample of codec v3 beside
+// v2 and v1 (float64 columns + gzip) per dataset and chunk width (1 point a chunk, 50 points a chunk;
 // one UTC day each, points in the canonical order the read path stores them in), and the CPU of
 // writing and reading them as ratios to JSON.stringify / JSON.parse of the same series (fixed
 // work no change in src/ can slow). Datasets: BAS trend logs (fixtures/bas/trends.ts, the
@@ -8,7 +8,7 @@ import { basTrends } from '../../fixtures/bas/trends.ts';
 import { canonicalPoints } from '../../src/cache/cache-key.ts';
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
 import { splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
-import { packV1, packV2, unpackV1, unpackV2 } from '../chunk-sync.ts';
+import { packChunkSync, packV1, packV2, unpackChunkSync, unpackV1 } from '../chunk-sync.ts';
 import { type Dataset, START_MS } from '../datasets.ts';
 import { type Metric, pairedRatio, repeatedPair } from '../lib.ts';
 
@@ -23,6 +23,8 @@ export interface ChunkRow {
   width: number;
   chunks: number;
   samples: number;
+  /** What the Worker writes (codec v3), and the earlier codecs on the same chunks. */
+  v3BytesPerSample: number;
   v2BytesPerSample: number;
   v1BytesPerSample: number;
 }
@@ -57,18 +59,20 @@ export function basCorpus(): Corpus {
 
 function bytesRow(corpus: Corpus, width: number): ChunkRow {
   const chunks = chunksOf(corpus, width);
+  let v3 = 0;
   let v2 = 0;
   let v1 = 0;
   let samples = 0;
   for (const c of chunks) {
-    const packed = packV2(c);
-    const back = unpackV2(
+    const packed = packChunkSync(c);
+    const back = unpackChunkSync(
       packed,
       c.map((s) => s.point),
     );
     if (!back || JSON.stringify(back) !== JSON.stringify(c))
       throw new Error(`${corpus.name}: a chunk did not round-trip`);
-    v2 += packed.byteLength;
+    v3 += packed.byteLength;
+    v2 += packV2(c).byteLength;
     v1 += packV1(c).byteLength;
     samples += c.reduce((n, s) => n + s.t.length, 0);
   }
@@ -77,6 +81,7 @@ function bytesRow(corpus: Corpus, width: number): ChunkRow {
     width,
     chunks: chunks.length,
     samples,
+    v3BytesPerSample: v3 / samples,
     v2BytesPerSample: v2 / samples,
     v1BytesPerSample: v1 / samples,
   };
@@ -86,11 +91,11 @@ function bytesRow(corpus: Corpus, width: number): ChunkRow {
 function cpuMetrics(corpus: Corpus): Metric[] {
   const chunks = chunksOf(corpus, 50);
   const points = chunks.map((c) => c.map((s) => s.point));
-  const v2 = chunks.map(packV2);
+  const stored = chunks.map(packChunkSync);
   const v1 = chunks.map(packV1);
   const json = chunks.map((c) => JSON.stringify(c));
-  const write = () => chunks.map(packV2);
-  const read = () => v2.map((b, i) => unpackV2(b, points[i] as string[]));
+  const write = () => chunks.map(packChunkSync);
+  const read = () => stored.map((b, i) => unpackChunkSync(b, points[i] as string[]));
   // 120 ms a call: a BAS chunk set decodes in a few ms, and shorter pairs measured ±40% noise.
   const ratio = (a: () => unknown, b: () => unknown) => pairedRatio(...repeatedPair(a, b, 120)).ratio;
   const id = `chunk.${corpus.name}`;
@@ -108,7 +113,7 @@ function cpuMetrics(corpus: Corpus): Metric[] {
       kind: 'ratio',
     },
     {
-      id: `${id}.v2_decode_over_v1_decode`,
+      id: `${id}.v3_decode_over_v1_decode`,
       value: ratio(read, () => v1.map(unpackV1)),
       unit: '×',
       kind: 'info',
@@ -133,11 +138,12 @@ export function runChunkCodec(datasets: readonly Dataset[]): { rows: ChunkRow[];
       const id = `chunk.${corpus.name}.w${width}`;
       metrics.push(
         {
-          id: `${id}.v2_bytes`,
-          value: Math.round(row.v2BytesPerSample * row.samples),
+          id: `${id}.v3_bytes`,
+          value: Math.round(row.v3BytesPerSample * row.samples),
           unit: 'B',
           kind: 'bytes',
         },
+        { id: `${id}.v3_bytes_per_sample`, value: row.v3BytesPerSample, unit: 'B', kind: 'info' },
         { id: `${id}.v2_bytes_per_sample`, value: row.v2BytesPerSample, unit: 'B', kind: 'info' },
         { id: `${id}.v1_bytes_per_sample`, value: row.v1BytesPerSample, unit: 'B', kind: 'info' },
       );

@@ -1,7 +1,7 @@
 // The direct path, gated (REVIEW-FINDINGS R1): its CPU per sample as a ratio to bare JSON.parse of
 // the same ACE pages (fixed work no change in src/ can slow), and its peak live memory per sample.
 // The CPU side runs the path synchronously — src/ace/parse.ts, splitByChunk and the chunk codec
-// v2, assembly, layOut and encode as the Worker runs them, with node:zlib's synchronous deflate
+// v3, assembly, layOut and encode as the Worker runs them, with node:zlib's synchronous deflate
 // and gzip in place of the platform's streams (bench/chunk-sync.ts) — so all of a call's work is
 // on this thread, where pairedRatio reads CPU time. The memory side is direct-path.ts's probed run.
 
@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { encode } from '../../src/encoding/codec.ts';
 import { layOut } from '../../src/encoding/layout.ts';
 import { splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
-import { packV2 } from '../chunk-sync.ts';
+import { packChunkSync } from '../chunk-sync.ts';
 import { SITE } from '../datasets.ts';
 import { type Metric, pairedRatio, slowed } from '../lib.ts';
 import { accumulatePages, assemble, type DirectRequest, directPath, directRequest } from './direct-path.ts';
@@ -24,7 +24,7 @@ function directOnce(req: DirectRequest): Uint8Array {
   const series = accumulatePages(req, () => {});
   const days = splitAtDays(req.startMs, req.endMs);
   const byChunk = splitByChunk(series, days);
-  for (const d of days) packV2(byChunk.get(d.startMs) ?? []);
+  for (const d of days) packChunkSync(byChunk.get(d.startMs) ?? []);
   const assembled = assemble(req, days, byChunk);
   const samples = assembled.reduce((n, s) => n + s.t.length, 0);
   const body = { site: SITE, start: req.startMs, end: req.endMs, interval: 'raw', meta: { samples } };

@@ -1,6 +1,6 @@
 // The direct path end to end, for sizing DIRECT_MAX_SAMPLES (issue 6) and the memory questions of
 // issue 8: ACE pages (100k samples each, ACE's shape) → src/ace/parse.ts → day chunks packed (codec
-// v2, deflated) for the cache → the response assembled, laid out, encoded and gzipped, as
+// v3, deflated) for the cache → the response assembled, laid out, encoded and gzipped, as
 // src/timeseries/service.ts and the timeseries route do it. Measures CPU per sample (whole path and
 // per stage, in process CPU time) and live memory at each stage (full GC, then heap used + ArrayBuffers), for each
 // format × layout, at two sizes so the per-sample slope and the fixed part separate. Also the peak
@@ -9,7 +9,7 @@
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { createSeriesAccumulator, decodeSamplesText, parseSamplesBody } from '../../src/ace/parse.ts';
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
-import { packChunk } from '../../src/cache/chunk-codec-v2.ts';
+import { packChunkV3 } from '../../src/cache/chunk-codec-v3.ts';
 import { encode, type Format } from '../../src/encoding/codec.ts';
 import { gzip, gzipStream } from '../../src/encoding/gzip.ts';
 import { type ColumnSeries, type Layout, layOut } from '../../src/encoding/layout.ts';
@@ -115,7 +115,7 @@ function pageMemory(page: string, req: DirectRequest, base: number) {
 
 /** The cache writes: every day chunk packed at once (chunk-tiers.ts's Promise.all of R2 puts). */
 async function putChunks(chunks: readonly ChunkSeries[][], whileInFlight: () => void): Promise<number> {
-  const packed = await Promise.all(chunks.map((c) => packChunk(c)));
+  const packed = await Promise.all(chunks.map((c) => packChunkV3(c)));
   whileInFlight();
   return packed.length;
 }
@@ -169,7 +169,7 @@ export async function directPath(
   lap('parse');
   mark('series accumulated');
 
-  // 2. Day chunks for the cache: split, then packed (codec v2, deflated), all days at once.
+  // 2. Day chunks for the cache: split, then packed (codec v3, deflated), all days at once.
   const days = splitAtDays(req.startMs, req.endMs);
   const byChunk = splitByChunk(series, days);
   series = null; // the service keeps only byChunk from here on

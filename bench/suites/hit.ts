@@ -1,6 +1,6 @@
 // A cache hit's own CPU: the 4-point × 3-day read dashboards repeat (the hot-reads load scenario's),
 // from its three stored day chunks to the JSON bytes of the answer: decode each chunk, assemble the
-// series in the order asked, lay them out and encode them (src/cache/chunk-codec-v2.ts,
+// series in the order asked, lay them out and encode them (src/cache/chunk-codec-v3.ts,
 // src/timeseries/serve.ts, src/timeseries/answer.ts). Gated as a ratio to JSON.stringify of the
 // same answer (the floor of any JSON answer, work no change in src/ can slow). gzip is the
 // platform's (a byte count would catch a bigger body); a kept answer (answer-memory.ts) skips it all.
@@ -12,7 +12,7 @@ import { encode } from '../../src/encoding/codec.ts';
 import { answerBody } from '../../src/timeseries/answer.ts';
 import { splitAtDays, splitByChunk } from '../../src/timeseries/chunks.ts';
 import { assembleSeries, type Served } from '../../src/timeseries/served.ts';
-import { packV2, unpackV2 } from '../chunk-sync.ts';
+import { packChunkSync, unpackChunkSync } from '../chunk-sync.ts';
 import { START_MS } from '../datasets.ts';
 import { type Metric, medianMs, pairedRatio, slowed } from '../lib.ts';
 
@@ -41,7 +41,7 @@ export function hotRead() {
   });
   const days = splitAtDays(startMs, endMs);
   const byDay = splitByChunk(series, days);
-  const stored = days.map((d) => packV2(byDay.get(d.startMs) ?? []));
+  const stored = days.map((d) => packChunkSync(byDay.get(d.startMs) ?? []));
   const chunkPoints = days.map((d) => (byDay.get(d.startMs) ?? []).map((s) => s.point));
   const request = { site: 'demo-small', points: asked, startMs, endMs, interval: 'raw' as const };
   return {
@@ -60,7 +60,7 @@ function answer(read: ReturnType<typeof hotRead>): Uint8Array {
 }
 
 function once(read: ReturnType<typeof hotRead>): Uint8Array {
-  const chunks = read.stored.map((bytes, i) => unpackV2(bytes, read.chunkPoints[i] ?? []) ?? []);
+  const chunks = read.stored.map((bytes, i) => unpackChunkSync(bytes, read.chunkPoints[i] ?? []) ?? []);
   const series = assembleSeries(read.canonical, read.request.points, chunks);
   const meta: Served['meta'] = {
     samples: read.samples,

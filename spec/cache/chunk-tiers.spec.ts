@@ -11,7 +11,7 @@ import {
   type ChunkSeries,
   encodeChunk,
 } from '../../src/cache/chunk-codec.ts';
-import { packChunk } from '../../src/cache/chunk-codec-v2.ts';
+import { packChunkV3 } from '../../src/cache/chunk-codec-v3.ts';
 import { createChunkMemory } from '../../src/cache/chunk-memory.ts';
 import { type ChunkRef, createChunkTiers } from '../../src/cache/chunk-tiers.ts';
 import { createEdgeChunkCache, edgeUrlOf } from '../../src/cache/edge-cache.ts';
@@ -204,7 +204,7 @@ describe('a failing or lying tier is a miss', () => {
         edgeUrlOf(r.key),
         new Response(body, { headers: { 'cache-control': 'max-age=600', ...headers } }),
       );
-    const good = await packChunk(series);
+    const good = await packChunkV3(series);
     const expires = String(now + HOUR);
     const cases: [Uint8Array, Record<string, string>][] = [
       // Undecodable bytes, with headers that match them.

@@ -27,27 +27,41 @@ export function namesChecksum(names: readonly string[]): number {
   return h;
 }
 
-function writeValues(w: ByteWriter, v: readonly number[]): void {
+/**
+ * A series' values as the deltas of round(v·10^e), with e: when every value is such a decimal
+ * (the compact layout's test) and every delta a safe zig-zag integer; else null (float64s).
+ */
+export function scaledDeltas(v: readonly number[]): { e: number; deltas: number[] } | null {
   const e = decimalExponent(v);
-  const scale = e === null ? 0 : 10 ** e;
-  const scaled = e === null ? [] : v.map((x) => Math.round(x * scale));
-  if (e === null || !scaled.every((k, i) => isZigzagSafe(k - (i > 0 ? (scaled[i - 1] as number) : 0)))) {
+  if (e === null) return null;
+  const scale = 10 ** e;
+  const deltas = new Array<number>(v.length);
+  let previous = 0;
+  for (let i = 0; i < v.length; i++) {
+    const k = Math.round((v[i] as number) * scale);
+    const d = k - previous;
+    if (!isZigzagSafe(d)) return null;
+    deltas[i] = d;
+    previous = k;
+  }
+  return { e, deltas };
+}
+
+/** One series' values: zig-zag varint deltas of round(v·10^e) when exact (scaledDeltas), else float64s. */
+export function writeValues(w: ByteWriter, v: readonly number[]): void {
+  const scaled = scaledDeltas(v);
+  if (!scaled) {
     w.byte(VALUES_RAW);
     for (const x of v) w.f64(x);
     return;
   }
   w.byte(VALUES_SCALED);
-  w.byte(e);
-  let previous = 0;
-  for (const k of scaled) {
-    w.zigzag(k - previous);
-    previous = k;
-  }
+  w.byte(scaled.e);
+  for (const d of scaled.deltas) w.zigzag(d);
 }
 
-/** The uncompressed body: count, checksum, lengths, then every series' times, then their values. */
-export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<ArrayBuffer> {
-  const w = new ByteWriter();
+/** The body up to the values: count, checksum, lengths, then every series' times. */
+export function writeHead(w: ByteWriter, series: readonly ChunkSeries[]): void {
   w.varint(series.length);
   w.varint(namesChecksum(series.map((s) => s.point)));
   for (const s of series) {
@@ -57,11 +71,18 @@ export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<Arra
   // All the times, then all the values: like with like, for the compressor.
   const written: (readonly number[] | null)[] = [];
   for (const s of series) written.push(writeTimes(w, s.t, written) ? s.t : null);
+}
+
+/** The uncompressed body: count, checksum, lengths, then every series' times, then their values. */
+export function encodeChunkBody(series: readonly ChunkSeries[]): Uint8Array<ArrayBuffer> {
+  const w = new ByteWriter();
+  writeHead(w, series);
   for (const s of series) writeValues(w, s.v);
   return w.finish();
 }
 
-function readValues(r: ByteReader, n: number): number[] {
+/** Reads n values written by writeValues; throws a RangeError when malformed. */
+export function readValues(r: ByteReader, n: number): number[] {
   const v = new Array<number>(n);
   const mode = r.byte();
   if (mode === VALUES_RAW) {
@@ -78,19 +99,29 @@ function readValues(r: ByteReader, n: number): number[] {
   return v;
 }
 
+/** Reads what writeHead wrote, for the given points: the lengths and times; null when not theirs. */
+export function readHead(
+  r: ByteReader,
+  points: readonly string[],
+): { lengths: number[]; times: number[][] } | null {
+  const count = r.varint();
+  if (count !== points.length || r.varint() !== namesChecksum(points)) return null;
+  const lengths = points.map(() => r.varint());
+  const times: number[][] = [];
+  for (const n of lengths) times.push(readTimes(r, n, times));
+  return { lengths, times };
+}
+
 /** Reads a body for the given points (the chunk's canonical list); null when it is not theirs or not whole. */
 export function decodeChunkBody(bytes: Uint8Array, points: readonly string[]): ChunkSeries[] | null {
   try {
     const r = new ByteReader(bytes);
-    const count = r.varint();
-    if (count !== points.length || r.varint() !== namesChecksum(points)) return null;
-    const lengths = points.map(() => r.varint());
-    const times: number[][] = [];
-    for (const n of lengths) times.push(readTimes(r, n, times));
+    const head = readHead(r, points);
+    if (!head) return null;
     const out = points.map((point, i) => ({
       point,
-      t: times[i] as number[],
-      v: readValues(r, lengths[i] as number),
+      t: head.times[i] as number[],
+      v: readValues(r, head.lengths[i] as number),
     }));
     return r.remaining === 0 ? out : null;
   } catch {
@@ -98,9 +129,10 @@ export function decodeChunkBody(bytes: Uint8Array, points: readonly string[]): C
   }
 }
 
-type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
+export type ByteTransform = ReadableWritablePair<Uint8Array, Uint8Array>;
 
-async function through(bytes: Uint8Array, transform: ByteTransform): Promise<Uint8Array<ArrayBuffer>> {
+/** The bytes through a (de)compression stream of the platform. */
+export async function through(bytes: Uint8Array, transform: ByteTransform): Promise<Uint8Array<ArrayBuffer>> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }

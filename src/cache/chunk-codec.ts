@@ -1,13 +1,14 @@
-// The bytes of one cached chunk, version 1 (still read; new chunks are chunk-codec-v2.ts): the
+// The bytes of one cached chunk, version 1 (still read; new chunks are chunk-codec-v3.ts): the
 // points in canonical order, each with its timestamps and values as little-endian float64
 // columns, gzipped by the result cache. Exact for every double. And the one place that reads a
 // stored chunk of either version (by its metadata's encoding). Pure, apart from decompression.
 import { CHUNK_ENCODING_V2, unpackChunk } from './chunk-codec-v2.ts';
+import { CHUNK_ENCODING_V3, unpackChunkV3 } from './chunk-codec-v3.ts';
 
 /** The encoding of version-1 chunks (objects written before codec v2), kept readable. */
 export const CHUNK_ENCODING_V1 = 'f64-columns-v1';
 /** The encoding new chunks are written in (the object metadata's `encoding`). */
-export const CHUNK_ENCODING = CHUNK_ENCODING_V2;
+export const CHUNK_ENCODING = CHUNK_ENCODING_V3;
 
 /**
  * A stored chunk's series, whatever its version; null when it is not a well-formed chunk of these
@@ -18,6 +19,8 @@ export async function decodeStoredChunk(
   encoding: string,
   points: readonly string[],
 ): Promise<ChunkSeries[] | null> {
+  if (encoding === CHUNK_ENCODING_V3) return unpackChunkV3(payload, points);
+  // Objects written before v3 (and the edge cache's copies of them) until they expire.
   if (encoding === CHUNK_ENCODING_V2) return unpackChunk(payload, points);
   if (encoding !== CHUNK_ENCODING_V1) return null;
   const series = decodeChunk(payload);

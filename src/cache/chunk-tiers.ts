@@ -7,7 +7,7 @@ import type { Clock } from '../clock.ts';
 import { ok, type Result } from '../errors.ts';
 import type { Logger } from '../obs/log.ts';
 import { type ChunkSeries, decodeStoredChunk } from './chunk-codec.ts';
-import { CHUNK_ENCODING_V2, packChunk } from './chunk-codec-v2.ts';
+import { CHUNK_ENCODING_V3, packChunkV3 } from './chunk-codec-v3.ts';
 import type { ChunkMemory } from './chunk-memory.ts';
 import type { EdgeChunkCache } from './edge-cache.ts';
 import type { ChunkMeta, ResultCache } from './result-cache.ts';
@@ -142,9 +142,9 @@ export function createChunkTiers(options: ChunkTiersOptions): ChunkTiers {
     },
 
     async write(ref, series, meta, ttlMs) {
-      // Codec v2 compresses itself when that pays: stored as it is, not gzipped again.
-      const payload = await packChunk(series);
-      const stored = await store.put(ref.key, payload, { ...meta, encoding: CHUNK_ENCODING_V2 }, ttlMs, {
+      // The codec compresses itself when that pays: stored as it is, not gzipped again.
+      const payload = await packChunkV3(series);
+      const stored = await store.put(ref.key, payload, { ...meta, encoding: CHUNK_ENCODING_V3 }, ttlMs, {
         compress: false,
       });
       if (stored.ok && ttlMs > 0 && ref.immutable) {
@@ -153,7 +153,7 @@ export function createChunkTiers(options: ChunkTiersOptions): ChunkTiers {
         defer(
           edge.put(ref.key, {
             payload,
-            encoding: CHUNK_ENCODING_V2,
+            encoding: CHUNK_ENCODING_V3,
             samples: meta.samples,
             site: ref.site,
             expiresAt,

@@ -1,4 +1,4 @@
-// One series' timestamps in a v2 chunk (chunk-codec-v2.ts), in whichever of three forms is
+// One series' timestamps in a v2 or v3 chunk (chunk-codec-v2.ts, -v3.ts), in whichever of three forms is
 // smallest for it: `stepped` (delta-of-delta of the steps, in the largest unit that divides them:
 // a steady interval costs a zero per sample), `grid` (a nominal interval and anchor, then per
 // sample how many slots on and how far from its slot: readings jittered around a fixed grid cost
@@ -27,7 +27,7 @@ const histogram = new Int32Array(2 * HISTOGRAM_HALF);
  * Bits an order-0 entropy coder would need for these symbols (the cost the forms are compared
  * by), counted in a reused histogram: this runs several times for every series written.
  */
-function entropyBits(symbols: readonly number[]): number {
+export function entropyBits(symbols: ArrayLike<number>): number {
   const n = symbols.length;
   const used: number[] = [];
   let wide = 0;

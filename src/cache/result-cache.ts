@@ -199,7 +199,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
       }
       let payload: Uint8Array;
       try {
-        // An object is gzip unless its payload compresses itself (chunk codec v2 stores it as is).
+        // An object is gzip unless its payload compresses itself (the chunk codec, v2 on, stores it as is).
         const stored = new Uint8Array(await object.arrayBuffer());
         payload = object.httpMetadata?.contentEncoding === 'gzip' ? await gunzip(stored) : stored;
       } catch (e) {
