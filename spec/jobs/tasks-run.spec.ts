@@ -10,13 +10,14 @@ import { type AceClient, createAceClient } from '../../src/ace/client.ts';
 import { createAceUpstream } from '../../src/ace/resilience.ts';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
+import { err } from '../../src/errors.ts';
 import { createJobConsumer, resultPrefix } from '../../src/jobs/consumer.ts';
 import { createJobMaintenance } from '../../src/jobs/maintenance.ts';
 import { signMessage } from '../../src/jobs/messages.ts';
 import { createJobResults } from '../../src/jobs/results.ts';
 import { createJobStore, type Job } from '../../src/jobs/store.ts';
 import { createJobSubmitter } from '../../src/jobs/submit.ts';
-import { createTaskStore } from '../../src/jobs/task-store.ts';
+import { createTaskStore, type TaskStore } from '../../src/jobs/task-store.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceMock } from '../support/ace.ts';
 import { drainRejections, newJob, recordingQueue } from '../support/builders.ts';
@@ -64,10 +65,10 @@ function aceClient(): AceClient {
 }
 
 /** Consumer of one-day slices and tasks of `taskDays` days (30,000 samples over 3 days: 10,000 a day). */
-function consumer(taskDays: number, onFetched?: (startMs: number) => void) {
+function consumer(taskDays: number, onFetched?: (startMs: number) => void, taskStore: TaskStore = tasks) {
   return createJobConsumer({
     store,
-    tasks,
+    tasks: taskStore,
     continueJob: (job) => submitter.continue(job),
     ace: aceClient(),
     bucket: env.CACHE,
@@ -216,6 +217,21 @@ describe('a job of several tasks', () => {
     expect((await reload(job)).status).toBe('succeeded');
     expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
     await expectResultsConsistent();
+  });
+});
+
+describe('a part D1 cannot record', () => {
+  it('is deleted, and the task retried like any transient failure', async () => {
+    const job = await created(3);
+    const failing: TaskStore = {
+      ...tasks,
+      advance: async () => err({ kind: 'db_error', message: 'injected' }),
+    };
+    expect(await deliver(consumer(1, undefined, failing), await signMessage(job.id, NOW, KEY))).toBe('retry');
+    const retrying = await reload(job);
+    expect(retrying).toMatchObject({ status: 'retrying', tasks: { done: 0 } });
+    expect(retrying.error?.message).toMatch(/^task 1 of 3: /);
+    expect(await parts(job)).toBe(0);
   });
 });
 

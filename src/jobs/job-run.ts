@@ -301,6 +301,18 @@ export function createJobRun(options: JobRunOptions): JobRun {
     return ACK;
   };
 
+  // D1 failed to record a written part: its object is deleted (no row will ever name it) and the
+  // task is retried like any transient failure.
+  const unrecorded = async (
+    job: Job,
+    key: string,
+    error: AppError,
+    at: { log: Logger; total: number },
+  ): Promise<Decision> => {
+    await bucket.delete(key).catch(() => undefined);
+    return failed(job, error, at.log, { index: job.tasks.done, total: at.total });
+  };
+
   // One task of several is written: record it and move the job on, in one guarded batch.
   const completeTask = async (
     job: Job,
@@ -324,7 +336,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
         resumeMs,
         expiresAt: clock.now() + resultTtlMs,
       });
-      if (!finished.ok) return failed(job, finished.error, taskLog);
+      if (!finished.ok) return unrecorded(job, w.key, finished.error, { log: taskLog, total: at.tasksTotal });
       if (finished.value === null) return refusedAfterWrite(job, w.key, null, taskLog);
       const samples = finished.value.result?.samples ?? 0;
       taskLog.info('jobs.succeeded', { samples, bytes: finished.value.result?.bytes ?? 0 });
@@ -338,7 +350,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
       percent: ((job.tasks.done + 1) / at.tasksTotal) * 100,
     };
     const advanced = await tasks.advance(owner, part, { resumeMs, tasksTotal: at.tasksTotal, progress });
-    if (!advanced.ok) return failed(job, advanced.error, taskLog);
+    if (!advanced.ok) return unrecorded(job, w.key, advanced.error, { log: taskLog, total: at.tasksTotal });
     if (advanced.value === null) return refusedAfterWrite(job, w.key, null, taskLog);
     taskLog.info('jobs.task_done', { samples: w.counts.samples, bytes: w.bytes });
     // The next task's message. If it cannot be sent, this message comes back and, finding the
