@@ -74,9 +74,21 @@ function nameArb(names: readonly string[], clean: boolean): fc.Arbitrary<Json> {
   );
 }
 
+/**
+ * What a non-string input prints as. fast-check's objects may have a `toString` or `valueOf` that
+ * is not a function, or no prototype, which String() refuses: those print as `[object Object]`.
+ */
+function printed(v: unknown): string {
+  try {
+    return String(v);
+  } catch {
+    return Object.prototype.toString.call(v);
+  }
+}
+
 /** A field as JSON: clean pages hold only strings (what a non-string input would print as). */
 const field = (clean: boolean) => (v: unknown) =>
-  clean ? str(typeof v === 'string' ? v : String(v)) : toJson(v);
+  clean ? str(typeof v === 'string' ? v : printed(v)) : toJson(v);
 
 /**
  * One entry: `{name, time, value}` in any order, now and then with a key missing or repeated;
