@@ -105,7 +105,7 @@ export function createTaskRunner(options: TaskRunnerOptions) {
       ...(options.partBytes !== undefined ? { partBytes: options.partBytes } : {}),
     });
     const stopped: { why: 'cancel' | 'lost' | null } = { why: null };
-    let done: TaskCounts = { pages: 0, samples: 0, bytes: 0 };
+    const done: TaskCounts = { pages: 0, samples: 0, bytes: 0 };
     const onPage = pageObserver(input, done, stopped);
     for (const [i, slice] of input.slices.entries()) {
       const fetched = await ace.fetchTimeseries(
@@ -137,7 +137,6 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     }
     try {
       const stored = await upload.close();
-      done = { ...done };
       return { kind: 'written', counts: done, stored };
     } catch (cause) {
       await upload.abort();
