@@ -179,6 +179,7 @@ describe('timeouts', () => {
       'runInGroups',
       (db) => db.runInGroups('spec.t', [stmt('DELETE FROM point_stats WHERE site = ?', 'timeout-groups')]),
     ],
+    ['readInGroups', (db) => db.readInGroups('spec.t', [stmt('SELECT 1')])],
     [
       'listPage',
       (db) =>
@@ -325,6 +326,30 @@ describe('failures', () => {
       ),
     ).rejects.toThrow(RangeError);
     expect(spy.binds).toEqual([]);
+  });
+
+  it('reads any number of statements in batches of at most MAX_BATCH_STATEMENTS, rows in order', async () => {
+    for (const count of [
+      0,
+      1,
+      MAX_BATCH_STATEMENTS,
+      MAX_BATCH_STATEMENTS + 1,
+      2 * MAX_BATCH_STATEMENTS + 7,
+    ]) {
+      const spy = instrument(env.DB);
+      const statements = Array.from({ length: count }, (_, i) => stmt('SELECT ? AS n', i));
+      const read = await createDb({ db: spy.db }).readInGroups('spec.read_groups', statements);
+      expect(read).toEqual({
+        ok: true,
+        value: Array.from({ length: count }, (_, i) => ({ changes: 0, rows: [{ n: i }] })),
+      });
+      const full = Math.floor(count / MAX_BATCH_STATEMENTS);
+      const rest = count % MAX_BATCH_STATEMENTS;
+      expect(spy.batches).toEqual([
+        ...Array.from({ length: full }, () => MAX_BATCH_STATEMENTS),
+        ...(rest > 0 ? [rest] : []),
+      ]);
+    }
   });
 
   it('an empty batch succeeds without calling D1', async () => {

@@ -116,6 +116,20 @@ describe('GET /api/sites/{site}/timeseries/paginated (ACE drop-in)', () => {
     expect(got[0]?.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/);
   });
 
+  it('serves a site of thousands of points, whose cache lookups span several D1 batches', async () => {
+    // demo-large has about 5,400 points: 99 bound per statement, over the 50 statements of one batch.
+    expect(sitePoints('demo-large').length).toBeGreaterThan(50 * 99);
+    const q = new URLSearchParams({ start_time: iso(D0), end_time: iso(D0 + HOUR), page_size: '10' });
+    const res = await exports.default.fetch(
+      `https://vitals.test/api/sites/demo-large/timeseries/paginated?${q}`,
+      { headers: { 'x-ace-token': 'drop-in-large' } },
+    );
+    expect(res.status).toBe(200);
+    const page = await res.json<AcePage>();
+    expect(page.point_samples).toHaveLength(10);
+    expect(page.has_more).toBe(true);
+  });
+
   it('refuses page sizes outside ACE’s enum, and a cursor of another query', async () => {
     const q = new URLSearchParams({ start_time: iso(D0), end_time: iso(D0 + HOUR), page_size: '30000' });
     const bad = await exports.default.fetch(

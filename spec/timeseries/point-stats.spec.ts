@@ -66,6 +66,23 @@ describe('point stats', () => {
     expect(k.ok && k.value.siteSamplesPerSecond).toBeCloseTo((0.01 + 0.02) / 2, 12);
   });
 
+  it('reads the points of a site too large for one batch of statements (a real site has thousands)', async () => {
+    const s = site();
+    // 99 points per statement and 50 statements per batch: 6,000 points need two batches.
+    const names = Array.from({ length: 6_000 }, (_, i) => `p${i}`);
+    const learned = await stats.learn({
+      site: s,
+      startMs: 0,
+      endMs: HOUR,
+      series: names.map((n) => series(n, 36)),
+    });
+    expect(learned).toEqual({ ok: true, value: { learned: 6_000 } });
+    const k = await stats.knowledge(s, names);
+    expect(k.ok && k.value.learned.size).toBe(6_000);
+    expect(k.ok && k.value.learned.get('p5999')).toEqual({ samplesPerSecond: 0.01, observations: 1 });
+    expect(k.ok && k.value.siteSamplesPerSecond).toBeCloseTo(0.01, 12);
+  });
+
   it('keeps every observation when learners race (the EWMA runs in one statement)', async () => {
     const s = site();
     await Promise.all(

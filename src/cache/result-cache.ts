@@ -282,7 +282,7 @@ export function createResultCache(options: ResultCacheOptions): ResultCache {
     },
 
     async present(keys) {
-      const batch = await db.batch('cache.present', presentStatements(keys, clock.now()));
+      const batch = await db.readInGroups('cache.present', presentStatements(keys, clock.now()));
       return batch.ok ? ok(presentFromRows(batch.value.flatMap((b) => b.rows))) : batch;
     },
   };

@@ -83,6 +83,16 @@ export interface Db {
   /** Up to MAX_BATCH_STATEMENTS statements in one atomic transaction. */
   batch(name: string, statements: readonly Statement[], options?: CallOptions): Promise<Result<BatchEntry[]>>;
   /**
+   * Reads, any number of them, in batches of MAX_BATCH_STATEMENTS (one round trip each), entries
+   * in statement order. The batches are not one snapshot, which a set of independent reads does
+   * not need. One timeout covers all batches.
+   */
+  readInGroups(
+    name: string,
+    statements: readonly Statement[],
+    options?: CallOptions,
+  ): Promise<Result<BatchEntry[]>>;
+  /**
    * One statement per chunk of distinct items, rows concatenated in chunk order, so no statement
    * binds more than MAX_BOUND_PARAMS. One timeout covers all chunks.
    */
@@ -218,6 +228,21 @@ export function createDb(options: DbOptions): Db {
           rows.push(...(await prepare(statement).all<Row>()).results);
         }
         return rows;
+      });
+    },
+
+    readInGroups: async (name, statements, callOptions) => {
+      statements.forEach(assertWithinLimits);
+      if (statements.length === 0) return ok([]);
+      return timed(name, callOptions, async (expired) => {
+        const entries: BatchEntry[] = [];
+        for (let i = 0; i < statements.length && !expired(); i += MAX_BATCH_STATEMENTS) {
+          const results = await db.batch<Record<string, unknown>>(
+            statements.slice(i, i + MAX_BATCH_STATEMENTS).map(prepare),
+          );
+          for (const r of results) entries.push({ changes: r.meta.changes, rows: r.results });
+        }
+        return entries;
       });
     },
 

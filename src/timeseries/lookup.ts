@@ -27,14 +27,14 @@ export interface LookupResult {
   statements: number;
 }
 
-/** Runs the parts of `request` that are asked for as one batch. */
+/** Runs the parts of `request` that are asked for as one batch (several for a request of thousands of points). */
 export async function lookup(db: Db, request: LookupRequest): Promise<LookupResult> {
   const proof = request.proof ? [request.proof] : [];
   const index = request.index ? presentStatements(request.index.keys, request.index.now) : [];
   const densities = request.index ? knowledgeStatements(request.index.site, request.index.points) : [];
   const statements = [...proof, ...index, ...densities];
   if (statements.length === 0) return { statements: 0 };
-  const batch = await db.batch('read_path.lookup', statements);
+  const batch = await db.readInGroups('read_path.lookup', statements);
   if (!batch.ok) return { error: batch.error, statements: statements.length };
   const rows = batch.value.map((entry) => entry.rows);
   const result: LookupResult = { statements: statements.length };

@@ -74,7 +74,7 @@ export function createPointStats(options: PointStatsOptions): PointStats {
   const { db, clock } = options;
   return {
     async knowledge(site, points) {
-      const batch = await db.batch('point_stats.read', knowledgeStatements(site, points));
+      const batch = await db.readInGroups('point_stats.read', knowledgeStatements(site, points));
       return batch.ok ? ok(knowledgeFromRows(batch.value.map((b) => b.rows))) : batch;
     },
 
