@@ -21,7 +21,7 @@ import { ok } from '../../src/errors.ts';
 import type { Job } from '../../src/jobs/job.ts';
 import { SLICE_MAX_SAMPLES } from '../../src/jobs/result-format.ts';
 import { createTaskRunner, type TaskCounts } from '../../src/jobs/task-runner.ts';
-import { planTask, TASK_MAX_SAMPLES } from '../../src/jobs/tasks.ts';
+import { planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/jobs/tasks.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { SITE, START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
@@ -122,18 +122,18 @@ async function runJob(samples: number) {
   });
   const window = { startMs: START_MS, endMs };
   const estimated = truth;
-  let resume: number | null = null;
+  let at: TaskPosition = START;
   let tasks = 0;
   let read: TaskCounts = { pages: 0, samples: 0, bytes: 0 };
   for (;;) {
-    const plan = planTask(window, estimated, resume, {
+    const plan = planTask(window, points.length, estimated, at, {
       sliceMaxSamples: SLICE_MAX_SAMPLES,
       taskMaxSamples: TASK_MAX_SAMPLES,
     });
     if (plan === null) break;
     const run = await runTask({
       job: { id: `bench-${samples}`, site: SITE } as Job,
-      points,
+      points: points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
       key: `results/bench/${tasks}`,
       base: read,
@@ -143,7 +143,7 @@ async function runJob(samples: number) {
     if (run.kind !== 'written') throw new Error(`task ${tasks}: ${run.kind}`);
     read = { pages: read.pages + run.counts.pages, samples: read.samples + run.counts.samples, bytes: 0 };
     peak = Math.max(peak, live() - base);
-    resume = plan.slices.at(-1)?.endMs ?? endMs;
+    at = plan.next;
     tasks++;
   }
   return {

@@ -16,7 +16,14 @@ const db = createDb({ db: env.DB, log: createLogger({}, () => {}) });
 const store = createJobStore({ db, clock, ids: randomId });
 const tasks = createTaskStore({ db, clock });
 const progress = { pages: 3, samples: 100, bytes: 2_000, percent: 50 };
-const part = (key: string, samples = 100) => ({ key, bytes: 10, samples, pages: 3, upstreamBytes: 1_000 });
+const part = (key: string, samples = 100, points = { from: 0, count: 2 }) => ({
+  key,
+  points,
+  bytes: 10,
+  samples,
+  pages: 3,
+  upstreamBytes: 1_000,
+});
 
 /** A job claimed once: running, attempts 1, task 0. */
 async function running(): Promise<Job> {
@@ -38,12 +45,16 @@ const rows = async (jobId: string) =>
 describe('task store', () => {
   it('records the owner’s part and yields the job to its next task', async () => {
     const job = await running();
-    const moved = await tasks.advance(ownerOf(job), part('p0'), { resumeMs: 5, tasksTotal: 4, progress });
+    const moved = await tasks.advance(ownerOf(job), part('p0'), {
+      resume: { point: 2, ms: null },
+      tasksTotal: 4,
+      progress,
+    });
     expect(moved.ok && moved.value).toMatchObject({
       status: 'queued',
       attempts: 0,
       tasks: { done: 1, total: 4 },
-      resumeMs: 5,
+      resume: { point: 2, ms: null },
       enqueuedAt: null,
       progress,
     });
@@ -55,11 +66,14 @@ describe('task store', () => {
     ['a task already done', (job) => ({ ...ownerOf(job), task: job.tasks.done + 1 })],
   ])('records nothing for %s', async (_, owner) => {
     const job = await running();
-    const moved = await tasks.advance(owner(job), part('lost'), { resumeMs: 5, tasksTotal: 2, progress });
+    const moved = await tasks.advance(owner(job), part('lost'), {
+      resume: { point: 2, ms: null },
+      tasksTotal: 2,
+      progress,
+    });
     expect(moved).toEqual({ ok: true, value: null });
     const finished = await tasks.finish(owner(job), part('lost'), {
       resultKey: 'r/',
-      resumeMs: 5,
       expiresAt: NOW,
     });
     expect(finished).toEqual({ ok: true, value: null });
@@ -72,14 +86,22 @@ describe('task store', () => {
   it('records nothing once a cancel was requested, nor for a job that is not running', async () => {
     const job = await running();
     await store.requestCancel(job.id, job.principal);
-    expect(await tasks.advance(ownerOf(job), part('x'), { resumeMs: 5, tasksTotal: 2, progress })).toEqual({
+    expect(
+      await tasks.advance(ownerOf(job), part('x'), {
+        resume: { point: 2, ms: null },
+        tasksTotal: 2,
+        progress,
+      }),
+    ).toEqual({
       ok: true,
       value: null,
     });
     const queued = await store.create(newJob({ maxAttempts: 3 }));
     if (!queued.ok) throw new Error(queued.error.kind);
     const q = queued.value.job;
-    expect(await tasks.advance(ownerOf(q), part('y'), { resumeMs: 5, tasksTotal: 2, progress })).toEqual({
+    expect(
+      await tasks.advance(ownerOf(q), part('y'), { resume: { point: 2, ms: null }, tasksTotal: 2, progress }),
+    ).toEqual({
       ok: true,
       value: null,
     });
@@ -88,15 +110,18 @@ describe('task store', () => {
 
   it('finishes with every part: samples and bytes summed, the parts listed in task order', async () => {
     let job = await running();
-    const moved = await tasks.advance(ownerOf(job), part('p0', 40), { resumeMs: 5, tasksTotal: 2, progress });
+    const moved = await tasks.advance(ownerOf(job), part('p0', 40), {
+      resume: { point: 2, ms: null },
+      tasksTotal: 2,
+      progress,
+    });
     if (!moved.ok || moved.value === null) throw new Error('advance refused');
     const again = await store.claim(job.id);
     if (!again.ok) throw new Error(again.error.kind);
     job = again.value;
     expect(job).toMatchObject({ attempts: 1, tasks: { done: 1, total: 2 } });
-    const done = await tasks.finish(ownerOf(job), part('p1', 60), {
+    const done = await tasks.finish(ownerOf(job), part('p1', 60, { from: 2, count: 1 }), {
       resultKey: 'r/',
-      resumeMs: 9,
       expiresAt: NOW + 1,
     });
     expect(done.ok && done.value).toMatchObject({
@@ -106,15 +131,25 @@ describe('task store', () => {
       // Progress counts what was read from ACE; the result, what is stored.
       progress: { samples: 100, bytes: 2_000, pages: 6, percent: 100 },
     });
-    expect(await tasks.keys(job.id, 2)).toEqual({ ok: true, value: ['p0', 'p1'] });
+    expect(await tasks.parts(job.id, 2)).toEqual({
+      ok: true,
+      value: [
+        { key: 'p0', points: { from: 0, count: 2 }, samples: 40 },
+        { key: 'p1', points: { from: 2, count: 1 }, samples: 60 },
+      ],
+    });
     expect(await tasks.totals(job.id)).toEqual({ ok: true, value: { samples: 100, bytes: 2_000, pages: 6 } });
     // A part missing below the count is refused, never read as a shorter result.
-    expect((await tasks.keys(job.id, 3)).ok).toBe(false);
+    expect((await tasks.parts(job.id, 3)).ok).toBe(false);
   });
 
   it('says which task ran out of deliveries when the DLQ buries a job of several tasks', async () => {
     const job = await running();
-    await tasks.advance(ownerOf(job), part('p0'), { resumeMs: 5, tasksTotal: 3, progress });
+    await tasks.advance(ownerOf(job), part('p0'), {
+      resume: { point: 2, ms: null },
+      tasksTotal: 3,
+      progress,
+    });
     const dead = await store.markDead(job.id, {
       code: 'retries_exhausted',
       message: 'out of deliveries',

@@ -10,6 +10,8 @@ import { type AceClient, createAceClient } from '../../src/ace/client.ts';
 import { createAceUpstream } from '../../src/ace/resilience.ts';
 import { type Clock, randomId } from '../../src/clock.ts';
 import { createDb } from '../../src/db/d1.ts';
+import { FORMATS } from '../../src/encoding/codec.ts';
+import { LAYOUTS } from '../../src/encoding/layout.ts';
 import { err } from '../../src/errors.ts';
 import { createJobConsumer, resultPrefix } from '../../src/jobs/consumer.ts';
 import { createJobMaintenance } from '../../src/jobs/maintenance.ts';
@@ -22,6 +24,7 @@ import { createLogger } from '../../src/obs/log.ts';
 import { ACE_TEST_BASE, ACE_TEST_TOKEN, aceMock } from '../support/ace.ts';
 import { drainRejections, newJob, recordingQueue } from '../support/builders.ts';
 import { expectResultsConsistent } from '../support/consistency.ts';
+import { answerOf, readResult } from '../support/job-results.ts';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2026, 0, 12);
@@ -85,10 +88,11 @@ function consumer(taskDays: number, onFetched?: (startMs: number) => void, taskS
   });
 }
 
-async function created(days: number): Promise<Job> {
+/** A job over `days` days estimated at 10,000 samples a day (by default over the 12 points). */
+async function created(days: number, points: string[] = POINTS): Promise<Job> {
   const made = await store.create(
     newJob({
-      request: { points: POINTS, start: D0, end: D0 + days * DAY, interval: 'raw', layout: 'columns' },
+      request: { points, start: D0, end: D0 + days * DAY, interval: 'raw', layout: 'columns' },
       estimatedSamples: days * 10_000,
       maxAttempts: 3,
     }),
@@ -120,9 +124,9 @@ async function deliver(
 const sentFor = (job: Job, from: number) =>
   normal.sent.slice(from).filter((b) => (b as { job_id: string }).job_id === job.id);
 
-async function direct(days: number) {
+async function direct(days: number, points: string[] = POINTS) {
   const got = await aceClient().fetchTimeseries(
-    { site: 'demo-small', points: POINTS, startMs: D0, endMs: D0 + days * DAY },
+    { site: 'demo-small', points, startMs: D0, endMs: D0 + days * DAY },
     { token: ACE_TEST_TOKEN },
   );
   if (!got.ok) throw new Error(got.error.kind);
@@ -133,7 +137,8 @@ const results = createJobResults({ store, tasks, bucket: env.CACHE, clock, log }
 const parts = async (job: Job) => (await env.CACHE.list({ prefix: resultPrefix(job.id) })).objects.length;
 
 describe('a job of several tasks', () => {
-  it('runs as one message per task, each resuming where the last ended; the parts read back as the direct data', async () => {
+  it('runs as one message per batch of points, each resuming at the next; the parts read back as the direct data', async () => {
+    // 30,000 samples over 12 points: 2,500 a point, 4 points to a task of 10,000 over the 3 days.
     const job = await created(3);
     const fetched: number[] = [];
     const c = consumer(1, (startMs) => fetched.push(startMs));
@@ -144,7 +149,7 @@ describe('a job of several tasks', () => {
       status: 'queued',
       attempts: 0,
       tasks: { done: 1, total: 3 },
-      resumeMs: D0 + DAY,
+      resume: { point: 4, ms: null },
     });
     expect(first.progress.percent).toBeCloseTo(100 / 3, 5);
 
@@ -157,16 +162,16 @@ describe('a job of several tasks', () => {
     expect(await deliver(c, next[1])).toBe('ack');
 
     const done = await reload(job);
-    expect(done).toMatchObject({ status: 'succeeded', tasks: { done: 3, total: 3 }, resumeMs: D0 + 3 * DAY });
+    expect(done).toMatchObject({ status: 'succeeded', tasks: { done: 3, total: 3 } });
     expect(done.result?.key).toBe(resultPrefix(job.id));
-    expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
+    expect(fetched).toEqual([D0, D0, D0]);
     expect(sentFor(job, mark)).toHaveLength(2);
     expect(await parts(job)).toBe(3);
 
     const truth = await direct(3);
-    const read = await results.read(job.id, job.principal);
+    const read = await readResult(results, job);
     if (!read.ok) throw new Error(read.error.kind);
-    expect(read.value.series).toEqual(truth);
+    expect(read.value).toEqual(truth);
     const samples = truth.reduce((n, s) => n + s.t.length, 0);
     expect(done.result?.samples).toBe(samples);
     expect(done.progress.samples).toBe(samples);
@@ -192,9 +197,9 @@ describe('a job of several tasks', () => {
       expect(delivered).toBeLessThan(20);
     }
     expect((await reload(job)).status).toBe('succeeded');
-    expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
-    const read = await results.read(job.id, job.principal);
-    expect(read.ok && read.value.series).toEqual(await direct(3));
+    expect(fetched).toEqual([D0, D0, D0]);
+    const read = await readResult(results, job);
+    expect(read.ok && read.value).toEqual(await direct(3));
   });
 
   it('retries a failed task on its own, never redoing the tasks done, and says which task failed', async () => {
@@ -215,7 +220,32 @@ describe('a job of several tasks', () => {
     expect((await reload(job)).tasks.done).toBe(2);
     expect(await deliver(c, sentFor(job, mark)[1])).toBe('ack');
     expect((await reload(job)).status).toBe('succeeded');
-    expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
+    expect(fetched).toEqual([D0, D0, D0]);
+    await expectResultsConsistent();
+  });
+
+  it('splits a point whose window alone is over the task limit in time, point after point', async () => {
+    // 2 points at 5,000 samples a day each, 15,000 over the window, over a task's 10,000: each is
+    // read alone, in slices of 2 days (10,000) and then 1, each slice a task.
+    const two = POINTS.slice(0, 2);
+    const job = await created(3, two);
+    const fetched: number[] = [];
+    const c = consumer(1, (startMs) => fetched.push(startMs));
+    const mark = normal.sent.length;
+    expect(await deliver(c, await signMessage(job.id, NOW, KEY))).toBe('ack');
+    const first = await reload(job);
+    expect(first).toMatchObject({ tasks: { done: 1, total: 4 }, resume: { point: 0, ms: D0 + 2 * DAY } });
+    for (let i = 0; i < 3; i++) expect(await deliver(c, sentFor(job, mark)[i])).toBe('ack');
+    expect(await reload(job)).toMatchObject({ status: 'succeeded', tasks: { done: 4, total: 4 } });
+    expect(fetched).toEqual([D0, D0 + 2 * DAY, D0, D0 + 2 * DAY]);
+    // Every layout and format, written series by series from the four parts: the direct data.
+    const truth = await direct(3, two);
+    for (const layout of LAYOUTS) {
+      for (const format of FORMATS) {
+        const answer = await answerOf(results, job, layout, format);
+        expect(answer.ok && answer.value.filter((s) => s.t.length > 0)).toEqual(truth);
+      }
+    }
     await expectResultsConsistent();
   });
 });
@@ -260,9 +290,9 @@ describe('a dead job of several tasks, replayed', () => {
     expect(await deliver(c, sentFor(job, mark).at(-1))).toBe('ack');
     const done = await reload(job);
     expect(done.status).toBe('succeeded');
-    expect(fetched).toEqual([D0, D0 + DAY, D0 + 2 * DAY]);
-    const read = await results.read(job.id, job.principal);
-    expect(read.ok && read.value.series).toEqual(await direct(3));
+    expect(fetched).toEqual([D0, D0, D0]);
+    const read = await readResult(results, job);
+    expect(read.ok && read.value).toEqual(await direct(3));
     await expectResultsConsistent();
   });
 });
@@ -292,14 +322,15 @@ describe('cancelling a job of several tasks', () => {
     expect(report.ok && report.value.discarded).toBeGreaterThanOrEqual(1);
     expect(await parts(job)).toBe(0);
     expect(await tasks.totals(job.id)).toEqual({ ok: true, value: { samples: 0, bytes: 0, pages: 0 } });
-    const read = await results.read(job.id, job.principal);
+    const read = await readResult(results, job);
     expect(read.ok ? 'read' : read.error.kind).toBe('conflict');
   });
 
   it('while a task runs: it stops at its next page boundary, and no part of the job stays', async () => {
-    const job = await created(4);
+    // One point at 10,000 samples a day: tasks of two one-day slices; the cancel comes when the
+    // second task's first slice is in.
+    const job = await created(4, POINTS.slice(0, 1));
     const fetched: number[] = [];
-    // Tasks of two one-day slices; the cancel comes when the second task's first slice is in.
     const c = consumer(2, (startMs) => {
       fetched.push(startMs);
       if (startMs === D0 + 2 * DAY) void store.requestCancel(job.id, job.principal);

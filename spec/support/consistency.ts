@@ -2,6 +2,7 @@
 // local bindings (never the wrapped ones a spec faulted): every cache index row has its complete R2
 // object and every chunk object its row; every succeeded job's result object exists and decodes to
 // what its row says (read by the Worker's own reader). Owns the checks only; specs decide when to run them.
+
 import { env } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import { randomId, systemClock } from '../../src/clock.ts';
@@ -10,6 +11,7 @@ import { createJobResults } from '../../src/jobs/results.ts';
 import { createJobStore } from '../../src/jobs/store.ts';
 import { createTaskStore } from '../../src/jobs/task-store.ts';
 import { createLogger } from '../../src/obs/log.ts';
+import { readResult } from './job-results.ts';
 
 async function listAll(prefix: string): Promise<R2Object[]> {
   const out: R2Object[] = [];
@@ -79,8 +81,8 @@ export async function expectResultsConsistent(): Promise<void> {
       );
       continue;
     }
-    const read = await results.read(job.id, job.principal);
-    const samples = read.ok ? read.value.series.reduce((n, s) => n + s.t.length, 0) : null;
+    const read = await readResult(results, { id: job.id, principal: job.principal });
+    const samples = read.ok ? read.value.reduce((n, s) => n + s.t.length, 0) : null;
     if (samples !== job.result_samples) {
       broken.push(
         `${job.id}: ${read.ok ? `${samples} samples, row says ${job.result_samples}` : read.error.kind}`,

@@ -209,10 +209,18 @@ export function createJobRun(options: JobRunOptions): JobRun {
 
   // The job's next task (tasks.ts); a job with an empty window is one task of no slices.
   const nextTask = (job: Job, request: RunnableRequest): TaskPlan =>
-    planTask({ startMs: request.start, endMs: request.end }, job.estimatedSamples, job.resumeMs, limits) ?? {
+    planTask(
+      { startMs: request.start, endMs: request.end },
+      request.points.length,
+      job.estimatedSamples,
+      job.resume,
+      limits,
+    ) ?? {
+      points: { from: 0, count: request.points.length },
       slices: [],
       last: true,
       remaining: 1,
+      next: { point: request.points.length, ms: null },
     };
 
   const runJob = async (job: Job, jobLog: Logger): Promise<Decision> => {
@@ -230,7 +238,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
     const n = plan.slices.length;
     const run = await runTask({
       job,
-      points: request.points,
+      points: request.points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
       key,
       base: base.value,
@@ -323,17 +331,16 @@ export function createJobRun(options: JobRunOptions): JobRun {
     const owner = { id: job.id, attempts: job.attempts, task: job.tasks.done };
     const part = {
       key: w.key,
+      points: at.plan.points,
       bytes: w.bytes,
       samples: w.counts.samples,
       pages: w.counts.pages,
       upstreamBytes: w.counts.bytes,
     };
-    const resumeMs = at.plan.slices.at(-1)?.endMs ?? job.resumeMs ?? 0;
     const taskLog = jobLog.with({ task: job.tasks.done, tasks: at.tasksTotal });
     if (at.plan.last) {
       const finished = await tasks.finish(owner, part, {
         resultKey: resultPrefix(job.id),
-        resumeMs,
         expiresAt: clock.now() + resultTtlMs,
       });
       if (!finished.ok) return unrecorded(job, w.key, finished.error, { log: taskLog, total: at.tasksTotal });
@@ -349,7 +356,11 @@ export function createJobRun(options: JobRunOptions): JobRun {
       bytes: at.base.bytes + w.counts.bytes,
       percent: ((job.tasks.done + 1) / at.tasksTotal) * 100,
     };
-    const advanced = await tasks.advance(owner, part, { resumeMs, tasksTotal: at.tasksTotal, progress });
+    const advanced = await tasks.advance(owner, part, {
+      resume: at.plan.next,
+      tasksTotal: at.tasksTotal,
+      progress,
+    });
     if (!advanced.ok) return unrecorded(job, w.key, advanced.error, { log: taskLog, total: at.tasksTotal });
     if (advanced.value === null) return refusedAfterWrite(job, w.key, null, taskLog);
     taskLog.info('jobs.task_done', { samples: w.counts.samples, bytes: w.bytes });

@@ -2,6 +2,7 @@
 // priority, progress, result and error. Types only, shared by the store, the consumer, the
 // submitter and the routes.
 import type { JobStatus } from './state.ts';
+import type { TaskPosition } from './tasks.ts';
 
 export type JobPriority = 'normal' | 'high';
 export const JOB_PRIORITIES = ['normal', 'high'] as const satisfies readonly JobPriority[];
@@ -58,8 +59,8 @@ export interface Job {
    * (done + those still planned; 1 for a job that fits one task).
    */
   tasks: { done: number; total: number };
-  /** Epoch ms up to which the done tasks' results reach: where the next task starts (null: none done). */
-  resumeMs: number | null;
+  /** Where the next task starts (tasks.ts): the first point of its batch, and the time within it. */
+  resume: TaskPosition;
 }
 
 export interface NewJob {

@@ -127,29 +127,39 @@ export async function* readFrames(body: ReadableStream<Uint8Array>): AsyncGenera
 }
 
 /**
- * Reads frames back and concatenates each point's samples in frame order (slices are written in
- * time order, so the series stay ascending). Points appear in first-seen order. Null when the
- * bytes are not a whole sequence of well-formed frames: a truncated result is never served.
+ * Concatenates each point's samples over `frames`, in frame order (slices are written in time
+ * order, so the series stay ascending), into `byPoint` (points in first-seen order).
  */
-export async function decodeFrames(bytes: Uint8Array): Promise<ChunkSeries[] | null> {
-  const byPoint = new Map<string, ChunkSeries>();
-  try {
-    for await (const frame of readFrames(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream())) {
-      for (const s of frame) {
-        const target = byPoint.get(s.point);
-        if (!target) {
-          byPoint.set(s.point, { point: s.point, t: [...s.t], v: [...s.v] });
-          continue;
-        }
-        for (let i = 0; i < s.t.length; i++) {
-          target.t.push(s.t[i] as number);
-          target.v.push(s.v[i] as number);
-        }
+export async function mergeFrames(
+  frames: AsyncIterable<ChunkSeries[]>,
+  byPoint: Map<string, ChunkSeries> = new Map(),
+): Promise<Map<string, ChunkSeries>> {
+  for await (const frame of frames) {
+    for (const s of frame) {
+      const target = byPoint.get(s.point);
+      if (!target) {
+        byPoint.set(s.point, { point: s.point, t: [...s.t], v: [...s.v] });
+        continue;
+      }
+      for (let i = 0; i < s.t.length; i++) {
+        target.t.push(s.t[i] as number);
+        target.v.push(s.v[i] as number);
       }
     }
+  }
+  return byPoint;
+}
+
+/**
+ * Reads frames back as each point's series (mergeFrames). Null when the bytes are not a whole
+ * sequence of well-formed frames: a truncated result is never served.
+ */
+export async function decodeFrames(bytes: Uint8Array): Promise<ChunkSeries[] | null> {
+  try {
+    const byPoint = await mergeFrames(readFrames(new Blob([bytes as Uint8Array<ArrayBuffer>]).stream()));
+    return [...byPoint.values()];
   } catch (e) {
     if (e instanceof MalformedResult) return null;
     throw e;
   }
-  return [...byPoint.values()];
 }

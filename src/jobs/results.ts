@@ -1,22 +1,31 @@
 // Reading a job's result for its owner: the job must be the principal's (else not_found), have
 // succeeded (else conflict) and its result must not have expired (else gone). The result is the
 // consumer's frames (result-format.ts), each gzip-compressed, in one object or, for a job that ran
-// as several tasks, in one object per task read in task order: read whole (`read`, for the
-// layouts that need every point's series at once) or frame by frame (`open`, for the exports,
-// whatever the result's size). Owns no HTTP and no layout.
+// as several tasks, in one object per task read in task order: as batches of points (`series`,
+// for the JSON and MessagePack answers written series by series, result-series.ts) or frame by
+// frame (`open`, for the exports), whatever the result's size. Owns no HTTP and no layout.
 
 import type { ChunkSeries } from '../cache/chunk-codec.ts';
 import type { Clock } from '../clock.ts';
-import type { ColumnSeries } from '../encoding/layout.ts';
 import { err, ok, type Result } from '../errors.ts';
 import { describeError, type Logger } from '../obs/log.ts';
-import { decodeFrames, readFrames } from './result-format.ts';
+import { readFrames } from './result-format.ts';
+import {
+  batchesOf,
+  type OpenPart,
+  oversizedBatch,
+  type ResultBatch,
+  type ResultPart,
+} from './result-series.ts';
 import type { Job, JobStore } from './store.ts';
 import type { TaskStore } from './task-store.ts';
 
-export interface JobResultRead {
+export interface JobResultSeries {
   job: Job;
-  series: ColumnSeries[];
+  /** The result's batches of points, in the job's order. */
+  batches: ResultBatch[];
+  /** Opens one part's bytes (throws when R2 cannot). */
+  open: OpenPart;
 }
 
 export interface JobResultStream {
@@ -27,17 +36,22 @@ export interface JobResultStream {
 
 export interface JobResults {
   /**
-   * The result, unless it holds more than `maxSamples(job)` samples (payload_too_large, decided
-   * from the job row before a byte is read from R2).
+   * The result as batches of points. A batch of several points is read whole when written: one
+   * over `maxInMemory` samples (a job planned before point batches, or without an estimate) is
+   * payload_too_large, decided from D1 before a byte is read from R2.
    */
-  read(id: string, principal: string, maxSamples?: (job: Job) => number): Promise<Result<JobResultRead>>;
+  series(
+    id: string,
+    principal: string,
+    options: { pointCount: (job: Job) => number; maxInMemory: number },
+  ): Promise<Result<JobResultSeries>>;
   /** The result as a stream of frames: no size limit, one frame in memory at a time. */
   open(id: string, principal: string): Promise<Result<JobResultStream>>;
 }
 
 export interface JobResultsOptions {
   store: Pick<JobStore, 'get'>;
-  tasks: Pick<TaskStore, 'keys'>;
+  tasks: Pick<TaskStore, 'parts'>;
   bucket: R2Bucket;
   clock: Clock;
   log: Logger;
@@ -63,13 +77,14 @@ export function createJobResults(options: JobResultsOptions): JobResults {
     return ok(job);
   }
 
-  /** The object keys of the result, in the order their frames are read. */
-  async function keysOf(job: Job): Promise<Result<string[]>> {
-    const key = (job.result as NonNullable<Job['result']>).key;
-    if (job.tasks.total <= 1) return ok([key]);
-    const keys = await tasks.keys(job.id, job.tasks.total);
-    if (keys.ok) return keys;
-    log.error('jobs.result_parts_unreadable', { job_id: job.id, error_kind: keys.error.kind });
+  /** The result's parts, in the order their frames are read. */
+  async function partsOf(job: Job): Promise<Result<ResultPart[]>> {
+    const result = job.result as NonNullable<Job['result']>;
+    if (job.tasks.total <= 1)
+      return ok([{ key: result.key, points: { from: 0, count: null }, samples: result.samples }]);
+    const parts = await tasks.parts(job.id, job.tasks.total);
+    if (parts.ok) return parts;
+    log.error('jobs.result_parts_unreadable', { job_id: job.id, error_kind: parts.error.kind });
     return err(UNAVAILABLE);
   }
 
@@ -90,12 +105,13 @@ export function createJobResults(options: JobResultsOptions): JobResults {
    * cut stream; a later part missing errors the stream.
    */
   async function object(job: Job): Promise<Result<ReadableStream<Uint8Array>>> {
-    const keys = await keysOf(job);
-    if (!keys.ok) return keys;
-    const first = await body(job, keys.value[0] as string);
+    const parts = await partsOf(job);
+    if (!parts.ok) return parts;
+    const keys = parts.value.map((p) => p.key);
+    const first = await body(job, keys[0] as string);
     if (!first.ok) return first;
-    if (keys.value.length === 1) return ok(first.value.body);
-    const rest = keys.value.slice(1);
+    if (keys.length === 1) return ok(first.value.body);
+    const rest = keys.slice(1);
     let reader = first.value.body.getReader();
     return ok(
       new ReadableStream<Uint8Array>({
@@ -127,32 +143,41 @@ export function createJobResults(options: JobResultsOptions): JobResults {
   }
 
   return {
-    async read(id, principal, maxSamples) {
+    async series(id, principal, options) {
       const found = await readable(id, principal);
       if (!found.ok) return found;
       const job = found.value;
-      const limit = maxSamples?.(job) ?? Number.POSITIVE_INFINITY;
-      if ((job.result?.samples ?? 0) > limit) {
-        return err({
-          kind: 'payload_too_large',
-          message: `the result holds ${job.result?.samples} samples, more than ${limit} in this layout; ask for layout=columns or compact, or format=ndjson or csv`,
-        });
-      }
-      const got = await object(job);
-      if (!got.ok) return got;
-      let bytes: Uint8Array;
-      try {
-        bytes = new Uint8Array(await new Response(got.value).arrayBuffer());
-      } catch (e) {
-        log.error('jobs.result_read_failed', { job_id: id, ...describeError(e) });
-        return err(UNAVAILABLE);
-      }
-      const series = await decodeFrames(bytes);
-      if (!series) {
-        log.error('jobs.result_undecodable', { job_id: id });
+      const parts = await partsOf(job);
+      if (!parts.ok) return parts;
+      const batches = batchesOf(parts.value, options.pointCount(job));
+      if (!batches) {
+        log.error('jobs.result_parts_mismatched', { job_id: id });
         return err({ kind: 'unavailable', message: 'the result could not be read', dependency: 'r2' });
       }
-      return ok({ job, series });
+      const over = oversizedBatch(batches, options.maxInMemory);
+      if (over) {
+        return err({
+          kind: 'payload_too_large',
+          message: `the result's points ${over.from + 1}–${over.from + over.count} were read together (${over.samples} samples, more than ${options.maxInMemory} can be laid out at once); ask for format=ndjson, csv or parquet`,
+        });
+      }
+      // The first part is opened now, so a missing result is a refusal (410), not a cut stream;
+      // its body serves the first read of it.
+      const firstKey = parts.value[0]?.key as string;
+      const first = await body(job, firstKey);
+      if (!first.ok) return first;
+      let opened: ReadableStream<Uint8Array> | undefined = first.value.body;
+      const open: OpenPart = async (key) => {
+        if (opened && key === firstKey) {
+          const stream = opened;
+          opened = undefined;
+          return stream;
+        }
+        const got = await body(job, key);
+        if (!got.ok) throw new Error(`result part unreadable: ${got.error.kind}`);
+        return got.value.body;
+      };
+      return ok({ job, batches, open });
     },
 
     async open(id, principal) {

@@ -40,6 +40,8 @@ const rowSchema = z.object({
   tasks_done: z.number().int().optional(),
   tasks_total: z.number().int().optional(),
   resume_ms: nullableInt.optional(),
+  // Added by migration 0004 (point batches); absent only through an older SELECT list.
+  resume_point: nullableInt.optional(),
 });
 
 const requestSchema = z.record(z.string(), z.unknown());
@@ -90,6 +92,6 @@ export function toJob(row: unknown): Result<Job> {
     finishedAt: r.finished_at,
     enqueuedAt: r.enqueued_at ?? null,
     tasks: { done: r.tasks_done ?? 0, total: r.tasks_total ?? 1 },
-    resumeMs: r.resume_ms ?? null,
+    resume: { point: r.resume_point ?? null, ms: r.resume_ms ?? null },
   });
 }

@@ -10,14 +10,25 @@ import { err, ok, type Result } from '../errors.ts';
 import type { Job, JobProgress } from './job.ts';
 import { sourcesOf } from './state.ts';
 import { toJob } from './store-rows.ts';
+import type { TaskPosition } from './tasks.ts';
 
 /** The result object one task wrote: its key and stored bytes, and what it read from ACE. */
 export interface TaskPart {
   key: string;
+  /** The job's points it holds: [from, from + count). */
+  points: { from: number; count: number };
   bytes: number;
   samples: number;
   pages: number;
   upstreamBytes: number;
+}
+
+/** A recorded part, as a result's reader needs it. */
+export interface StoredPart {
+  key: string;
+  /** The job's points it holds; count null: all of them (a part written before point batches). */
+  points: { from: number; count: number | null };
+  samples: number;
 }
 
 /** What the caller's claim made of the job: its id, attempt and task. */
@@ -33,13 +44,13 @@ export interface PartTotals {
 export interface TaskStore {
   /**
    * Records the part and moves the job to its next task: queued (its next message to be sent),
-   * attempts 0, resuming at `resumeMs`. Null when the guard refused it (cancel requested, or the
+   * attempts 0, resuming at `resume`. Null when the guard refused it (cancel requested, or the
    * attempt lost the job): the caller's part was not recorded.
    */
   advance(
     owner: TaskOwner,
     part: TaskPart,
-    next: { resumeMs: number; tasksTotal: number; progress: JobProgress },
+    next: { resume: TaskPosition; tasksTotal: number; progress: JobProgress },
   ): Promise<Result<Job | null>>;
   /**
    * Records the last part and the job's success: its result is every part, `resultKey` naming
@@ -48,12 +59,12 @@ export interface TaskStore {
   finish(
     owner: TaskOwner,
     part: TaskPart,
-    result: { resultKey: string; resumeMs: number; expiresAt: number },
+    result: { resultKey: string; expiresAt: number },
   ): Promise<Result<Job | null>>;
   /** The recorded parts' totals of a job (zeros when none). */
   totals(jobId: string): Promise<Result<PartTotals>>;
-  /** The object keys of a job's first `count` parts, in task order. */
-  keys(jobId: string, count: number): Promise<Result<string[]>>;
+  /** A job's first `count` parts, in task order. */
+  parts(jobId: string, count: number): Promise<Result<StoredPart[]>>;
   /** Jobs that ended without a result (failed or cancelled) and still have parts, oldest first. */
   discardable(limit: number): Promise<Result<string[]>>;
   /** Forgets a job's parts (after their objects were deleted). */
@@ -68,11 +79,14 @@ const ownerParams = (o: TaskOwner) => [o.id, o.attempts, o.task] as const;
 /** The part's row, written only while the guard holds (the same guard as the job's update after it). */
 const insertPart = (owner: TaskOwner, part: TaskPart): Statement =>
   stmt(
-    `INSERT INTO job_task_results (job_id, task, result_key, bytes, samples, pages, upstream_bytes)
-     SELECT id, tasks_done, ?, ?, ?, ?, ? FROM queue_jobs WHERE ${OWNER_GUARD}
-     ON CONFLICT (job_id, task) DO UPDATE SET result_key = excluded.result_key, bytes = excluded.bytes,
-       samples = excluded.samples, pages = excluded.pages, upstream_bytes = excluded.upstream_bytes`,
+    `INSERT INTO job_task_results (job_id, task, result_key, first_point, point_count, bytes, samples, pages, upstream_bytes)
+     SELECT id, tasks_done, ?, ?, ?, ?, ?, ?, ? FROM queue_jobs WHERE ${OWNER_GUARD}
+     ON CONFLICT (job_id, task) DO UPDATE SET result_key = excluded.result_key, first_point = excluded.first_point,
+       point_count = excluded.point_count, bytes = excluded.bytes, samples = excluded.samples,
+       pages = excluded.pages, upstream_bytes = excluded.upstream_bytes`,
     part.key,
+    part.points.from,
+    part.points.count,
     part.bytes,
     part.samples,
     part.pages,
@@ -103,11 +117,12 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
         insertPart(owner, part),
         stmt(
           `UPDATE queue_jobs SET status = 'queued', attempts = 0, tasks_done = tasks_done + 1,
-             tasks_total = ?, resume_ms = ?, progress_pages = ?, progress_samples = ?, progress_bytes = ?,
+             tasks_total = ?, resume_point = ?, resume_ms = ?, progress_pages = ?, progress_samples = ?, progress_bytes = ?,
              progress_percent = ?, heartbeat_at = ?, updated_at = ?, enqueued_at = NULL
            WHERE ${OWNER_GUARD} RETURNING *`,
           Math.max(1, Math.trunc(next.tasksTotal)),
-          next.resumeMs,
+          next.resume.point,
+          next.resume.ms,
           Math.max(0, Math.trunc(p.pages)),
           Math.max(0, Math.trunc(p.samples)),
           Math.max(0, Math.trunc(p.bytes)),
@@ -125,13 +140,12 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
         insertPart(owner, part),
         stmt(
           `UPDATE queue_jobs SET status = 'succeeded', tasks_done = tasks_done + 1, tasks_total = tasks_done + 1,
-             resume_ms = ?, result_key = ?, result_bytes = ${PART_SUM('bytes')},
+             resume_point = NULL, resume_ms = NULL, result_key = ?, result_bytes = ${PART_SUM('bytes')},
              result_samples = ${PART_SUM('samples')}, result_expires_at = ?,
              progress_samples = ${PART_SUM('samples')}, progress_bytes = ${PART_SUM('upstream_bytes')},
              progress_pages = ${PART_SUM('pages')}, progress_percent = 100,
              heartbeat_at = ?, finished_at = ?, updated_at = ?
            WHERE ${OWNER_GUARD} RETURNING *`,
-          result.resumeMs,
           result.resultKey,
           owner.id,
           owner.id,
@@ -160,11 +174,18 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
       return ok(row.value ?? { samples: 0, bytes: 0, pages: 0 });
     },
 
-    async keys(jobId, count) {
-      const rows = await db.all<{ task: number; result_key: string }>(
-        'jobs.task_keys',
+    async parts(jobId, count) {
+      const rows = await db.all<{
+        task: number;
+        result_key: string;
+        first_point: number;
+        point_count: number | null;
+        samples: number;
+      }>(
+        'jobs.task_parts',
         stmt(
-          'SELECT task, result_key FROM job_task_results WHERE job_id = ? AND task < ? ORDER BY task',
+          `SELECT task, result_key, first_point, point_count, samples FROM job_task_results
+           WHERE job_id = ? AND task < ? ORDER BY task`,
           jobId,
           count,
         ),
@@ -174,7 +195,13 @@ export function createTaskStore(options: { db: Db; clock: Clock }): TaskStore {
       if (rows.value.length !== count || rows.value.some((r, i) => r.task !== i)) {
         return err({ kind: 'db_error', message: 'the result parts are incomplete' });
       }
-      return ok(rows.value.map((r) => r.result_key));
+      return ok(
+        rows.value.map((r) => ({
+          key: r.result_key,
+          points: { from: r.first_point, count: r.point_count },
+          samples: r.samples,
+        })),
+      );
     },
 
     async discardable(limit) {

@@ -12,7 +12,6 @@ import { sitePoints } from '../../../fixtures/ace/catalogue.ts';
 import { principalOf } from '../../../src/http/middleware/auth.ts';
 import { newJobFor } from '../../../src/jobs/requests.ts';
 import { createServices } from '../../../src/services.ts';
-import { ROWS_MAX_SAMPLES } from '../../../src/timeseries/router.ts';
 import { harness } from '../harness.ts';
 import { call, freshToken, type JobBody, post, untilFinished } from '../jobs-client.ts';
 
@@ -159,22 +158,34 @@ describe('routing by size', () => {
     expect((await request('columns')).status).toBe(202);
   });
 
-  it('refuses a job result too large for the layout asked before reading it, and serves it in columns', async () => {
-    const token = freshToken();
-    const { services, job } = await storedJob(token, { start: D0 + 48 * DAY, end: D0 + 49 * DAY });
-    expect((await services.jobStore.claim(job.id)).ok).toBe(true);
-    const done = await services.jobStore.succeed(job.id, {
-      key: `results/${job.id}-absent`,
-      bytes: 1,
-      samples: ROWS_MAX_SAMPLES + 1,
-      expiresAt: Date.now() + 60_000,
-    });
-    expect(done.ok).toBe(true);
-    const rows = await call('GET', `/api/jobs/${job.id}/result?layout=rows`, token);
-    expect(rows.status).toBe(413);
-    expect(((await rows.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
-    // In columns it is not refused for its size (this row's object does not exist: 410).
-    expect((await call('GET', `/api/jobs/${job.id}/result`, token)).status).toBe(410);
+  it('refuses only a result whose several points were read together past twice the task limit, in any layout', async () => {
+    // One part of all three points (a job of one task): read whole to be written series by series.
+    const limit = 2 * Number(env.JOB_TASK_MAX_SAMPLES);
+    for (const [samples, status] of [
+      [limit + 1, 413],
+      // Within the bound it is not refused for its size (this row's object does not exist: 410).
+      [limit, 410],
+    ] as const) {
+      const token = freshToken();
+      const { services, job } = await storedJob(token, { start: D0 + 48 * DAY, end: D0 + 49 * DAY });
+      expect((await services.jobStore.claim(job.id)).ok).toBe(true);
+      const done = await services.jobStore.succeed(job.id, {
+        key: `results/${job.id}-absent`,
+        bytes: 1,
+        samples,
+        expiresAt: Date.now() + 60_000,
+      });
+      expect(done.ok).toBe(true);
+      for (const layout of ['rows', 'columns', 'compact']) {
+        const res = await call('GET', `/api/jobs/${job.id}/result?layout=${layout}`, token);
+        expect(res.status).toBe(status);
+        if (status === 413) {
+          const body = (await res.json()) as { error: { code: string; message: string } };
+          expect(body.error.code).toBe('payload_too_large');
+          expect(body.error.message).toMatch(/ndjson, csv or parquet/);
+        } else await res.body?.cancel();
+      }
+    }
   });
 
   it('reports the estimate of the uncached part in meta, next to the actual samples', async () => {

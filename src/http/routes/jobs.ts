@@ -3,17 +3,18 @@
 // every route, so ids leak nothing. Services do the work (jobs/store.ts, jobs/results.ts).
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { CONTENT_TYPES, type Format } from '../../encoding/codec.ts';
 import { EXPORT_CONTENT_TYPES, type ExportFormat } from '../../encoding/exports.ts';
-import { LAYOUTS, layOut } from '../../encoding/layout.ts';
+import { LAYOUTS, type Layout } from '../../encoding/layout.ts';
+import { streamAnswer } from '../../encoding/series-stream.ts';
 import { AppErrorException, unwrap } from '../../errors.ts';
 import { exportStream } from '../../jobs/result-export.ts';
+import { seriesSources } from '../../jobs/result-series.ts';
 import { toAppError } from '../../jobs/store.ts';
 import { splitAtDays } from '../../timeseries/chunks.ts';
-import { downsample } from '../../timeseries/downsample.ts';
 import { INTERVALS } from '../../timeseries/intervals.ts';
-import { maxAnswerSamples } from '../../timeseries/router.ts';
 import type { AppEnv } from '../context.ts';
-import { negotiateResultFormat, sendEncoded } from '../negotiate.ts';
+import { negotiateResultFormat } from '../negotiate.ts';
 import { parseRange, sliceStream, streamLength } from '../range.ts';
 import { errorResponse as error } from '../schemas/error.ts';
 import { jobCancelledSchema, jobParamsSchema, jobStatusSchema, presentJob } from '../schemas/jobs.ts';
@@ -81,7 +82,9 @@ const resultRoute = createRoute({
     406: error('no acceptable format'),
     409: error('the job has not succeeded'),
     416: error('the range starts at or past the end of the download (Content-Range: bytes */length)'),
-    413: error('the result is too large for the layout asked (rows): ask for columns or compact'),
+    413: error(
+      'points of the result were read together (a job planned before point batches, or without an estimate) in more samples than can be laid out at once: ask for ndjson, csv or parquet',
+    ),
     410: error('the result has expired'),
     503: error('the result store failed'),
   },
@@ -156,6 +159,51 @@ async function exportResult(c: Context<AppEnv>, id: string, format: ExportFormat
   return c.body(sliced.body, 206);
 }
 
+/**
+ * A succeeded job's data as the timeseries route answers, written series by series from the
+ * stored parts (jobs/result-series.ts, encoding/series-stream.ts): any size streams.
+ */
+async function seriesResult(c: Context<AppEnv>, id: string, asked: Layout | undefined, format: Format) {
+  const config = c.env.services.config;
+  const storedOf = (request: unknown) => storedRequestSchema.safeParse(request).data;
+  const found = unwrap(
+    await c.env.services.jobResults.series(id, c.var.principal, {
+      pointCount: (j) => storedOf(j.request)?.points.length ?? 0,
+      // A batch of several points is one task's part, read whole: twice the task limit at most.
+      maxInMemory: 2 * config.jobTaskMaxSamples,
+    }),
+  );
+  const { job } = found;
+  const stored = storedOf(job.request);
+  const layout = asked ?? stored?.layout ?? 'columns';
+  const interval = stored?.interval ?? 'raw';
+  const start = stored?.start ?? 0;
+  const end = stored?.end ?? 0;
+  c.set('served', { samples: job.result?.samples ?? 0, estimatedSamples: job.estimatedSamples ?? 0 });
+  c.header('Cache-Control', 'private, no-store');
+  c.header('Vary', 'Accept', { append: true });
+  c.header('Content-Type', CONTENT_TYPES[format]);
+  const body = streamAnswer(
+    {
+      head: { site: job.site, start, end, interval },
+      count: stored?.points.length ?? 0,
+      series: seriesSources(found.batches, stored?.points ?? [], found.open, interval),
+      meta: (samples) => ({
+        samples,
+        dropped: 0,
+        estimated_samples: job.estimatedSamples ?? 0,
+        route: 'upstream',
+        cache: 'miss',
+        chunks: splitAtDays(start, end).length,
+        upstream_requests: job.progress.pages,
+      }),
+    },
+    layout,
+    format,
+  );
+  return c.body(body, 200);
+}
+
 /** The jobs sub-app. */
 export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(statusRoute, async (c) => {
@@ -170,50 +218,7 @@ export const jobsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     const query = c.req.valid('query');
     const format = unwrap(negotiateResultFormat({ accept: c.req.header('accept'), format: query.format }));
     if (format === 'ndjson' || format === 'csv' || format === 'parquet') return exportResult(c, id, format);
-    // The layout decides how much memory the answer takes: refused before the result is read.
-    const layoutOf = (request: unknown) =>
-      query.layout ?? storedRequestSchema.safeParse(request).data?.layout ?? 'columns';
-    const { job, series } = unwrap(
-      await c.env.services.jobResults.read(id, c.var.principal, (j) =>
-        maxAnswerSamples(layoutOf(j.request), c.env.services.config.jobMaxSamples),
-      ),
-    );
-    const layout = layoutOf(job.request);
-    const stored = storedRequestSchema.safeParse(job.request);
-    const points = stored.success ? stored.data.points : series.map((s) => s.point);
-    const interval = stored.success ? stored.data.interval : 'raw';
-    const start = stored.success ? stored.data.start : 0;
-    const end = stored.success ? stored.data.end : 0;
-    // In the order asked, empty for a point with no samples, downsampled as asked.
-    const byPoint = new Map(series.map((s) => [s.point, s]));
-    const ordered = points.map((point) => {
-      const raw = byPoint.get(point) ?? { point, t: [], v: [] };
-      return interval === 'raw' ? raw : downsample(raw, interval);
-    });
-    const samples = ordered.reduce((n, s) => n + s.t.length, 0);
-    c.set('served', { samples, estimatedSamples: job.estimatedSamples ?? 0 });
-    c.header('Cache-Control', 'private, no-store');
-    return sendEncoded(
-      c,
-      {
-        site: job.site,
-        start,
-        end,
-        interval,
-        series: layOut(ordered, layout),
-        meta: {
-          samples,
-          dropped: 0,
-          estimated_samples: job.estimatedSamples ?? 0,
-          route: 'upstream',
-          cache: 'miss',
-          chunks: splitAtDays(start, end).length,
-          upstream_requests: job.progress.pages,
-        },
-      },
-      200,
-      format,
-    );
+    return seriesResult(c, id, query.layout, format);
   })
   .openapi(cancelRoute, async (c) => {
     const { id } = c.req.valid('param');
