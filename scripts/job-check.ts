@@ -1,14 +1,17 @@
 // Checks a job end to end against a running Worker (`npm start`, or BASE_URL): submits N points of
 // a site over D days as a job, follows it to the end (progress, tasks), downloads its NDJSON and
-// CSV results as streams, and compares each point's samples with a direct read of that point over
-// the same window: same times, same values, same order, none missing or twice. Prints the time
-// the job took and the peak resident memory of the local workerd processes while it ran.
+// CSV results as streams and its JSON (columns) and MessagePack (compact) answers, and compares
+// each point's samples with a direct read of that point over the same window: same times, same
+// values, same order, none missing or twice. Prints the time the job took and the peak resident
+// memory of the local workerd processes while it ran.
 //
 //   npm run job:check -- [--points 200] [--days 7] [--site demo-large] [--start 2026-01-05]
 //                       [--compare all|<n>] [--job <id>: check an existing job instead]
 // Exits 1 on any difference. Local by default (http://127.0.0.1:8787, any token).
 import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { decode as decodeMsgpack } from '@msgpack/msgpack';
+import { type CompactSeries, fromCompact } from '../src/encoding/compact.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -159,6 +162,22 @@ async function download(id: string, format: 'ndjson' | 'csv'): Promise<Map<strin
   return out;
 }
 
+/** The JSON (columns) or MessagePack (compact) answer, each point's series. */
+async function answer(id: string, format: 'json' | 'msgpack'): Promise<Map<string, Series>> {
+  const q = format === 'json' ? 'format=json&layout=columns' : 'format=msgpack&layout=compact';
+  const res = await fetch(`${BASE}/api/jobs/${id}/result?${q}`, { headers });
+  if (res.status !== 200) throw new Error(`${format}: ${res.status} ${await res.text()}`);
+  const body = (
+    format === 'json' ? await res.json() : decodeMsgpack(new Uint8Array(await res.arrayBuffer()))
+  ) as { series: Array<{ point: string; t: number[]; v: number[] } | CompactSeries> };
+  const out = new Map<string, Series>();
+  for (const s of body.series) {
+    const columns = format === 'json' ? (s as Series & { point: string }) : fromCompact(s as CompactSeries);
+    out.set(columns.point, { t: columns.t, v: columns.v });
+  }
+  return out;
+}
+
 async function directRead(point: string): Promise<Series> {
   const q = new URLSearchParams({
     points: point,
@@ -195,6 +214,7 @@ async function main() {
   if (job.status !== 'succeeded') throw new Error(`job ended ${job.status}: ${JSON.stringify(job.error)}`);
   const ndjson = await download(id, 'ndjson');
   const csv = await download(id, 'csv');
+  const answers = { json: await answer(id, 'json'), msgpack: await answer(id, 'msgpack') };
   const compare = args.compare === 'all' ? points : points.slice(0, Number(args.compare));
   let samples = 0;
   const differing: string[] = [];
@@ -204,6 +224,9 @@ async function main() {
     const empty = { t: [], v: [] };
     if (!sameSeries(ndjson.get(point) ?? empty, truth)) differing.push(`${point} (ndjson)`);
     if (!sameSeries(csv.get(point) ?? empty, truth)) differing.push(`${point} (csv)`);
+    for (const [format, got] of Object.entries(answers)) {
+      if (!sameSeries(got.get(point) ?? empty, truth)) differing.push(`${point} (${format})`);
+    }
   }
   const downloaded = [...ndjson.values()].reduce((n, s) => n + s.t.length, 0);
   console.log(

@@ -20,7 +20,7 @@ const STEP_MS = 60_000;
 export const EXPORT_SIZES = [1_000_000, 10_000_000] as const;
 
 const gc = (globalThis as { gc?: () => void }).gc;
-function live(): number {
+export function live(): number {
   if (!gc) throw new Error('the export-memory suite needs node --expose-gc');
   gc();
   gc();

@@ -136,6 +136,7 @@ async function runJob(samples: number) {
       points: points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
       key: `results/bench/${tasks}`,
+      samplesPerSecond: estimated / points.length / ((endMs - START_MS) / 1000),
       base: read,
       percent: () => 0,
       log,

@@ -171,6 +171,31 @@ describe('batches', () => {
     );
   });
 
+  it('keeps the samples in flight under maxSamplesInFlight, one call at least: worked', () => {
+    const names = Array.from({ length: 200 }, (_, i) => `p${i}`);
+    // 200 names a second over one hour: 4 groups of 50, each 180,000 samples, sliced under
+    // 100,000 a call: 8 calls of 90,000.
+    const plan = (maxSamplesInFlight?: number) =>
+      planFetch(
+        { points: names, startMs: 0, endMs: 3_600_000, samplesPerSecond: 1 },
+        {
+          maxPages: 1_000,
+          maxBytes: 64 * MiB,
+          maxSamplesPerCall: 100_000,
+          ...(maxSamplesInFlight === undefined ? {} : { maxSamplesInFlight }),
+        },
+      );
+    const concurrency = (m?: number) => {
+      const p = plan(m);
+      return p.ok && p.value.kind === 'batches' ? [p.value.calls.length, p.value.concurrency] : null;
+    };
+    expect(concurrency()).toEqual([8, 6]);
+    expect(concurrency(270_000)).toEqual([8, 3]);
+    expect(concurrency(269_999)).toEqual([8, 2]);
+    expect(concurrency(90_000)).toEqual([8, 1]);
+    expect(concurrency(1)).toEqual([8, 1]);
+  });
+
   it('fails before any request when the calls exceed the page budget', () => {
     const names = Array.from({ length: 120 }, (_, i) => `p${i}`);
     const plan = planFetch(

@@ -36,6 +36,8 @@ export interface FetchOptions {
   pageSize?: PageSize;
   /** Expected samples per second per point, for planning. */
   samplesPerSecond?: number;
+  /** Call sizes other than the client's (PlanLimits): a job's task keeps its pages small. */
+  calls?: Pick<PlanLimits, 'maxSamplesPerCall' | 'maxSamplesInFlight'>;
   sitePointCount?: number;
   onPage?: (event: AcePageEvent) => PageVerdict | Promise<PageVerdict>;
   /** Aborting stops the fetch at the next page boundary (the result is partial). */
@@ -78,7 +80,7 @@ function planFor(ctx: FetchContext, request: SeriesWindow, options: FetchOptions
       ...(options.strategy ? { strategy: options.strategy } : {}),
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
     },
-    ctx.planLimits,
+    options.calls ? { ...ctx.planLimits, ...options.calls } : ctx.planLimits,
   );
 }
 

@@ -39,6 +39,11 @@ export interface PlanLimits {
   batchMaxPoints?: number;
   /** A get_timeseries call is sliced in time so its expected samples stay under this. */
   maxSamplesPerCall?: number;
+  /**
+   * Calls in flight at once expect no more than this many samples together (one call at least):
+   * a job's task keeps its pages' memory flat whatever its batch (default: MAX_IN_FLIGHT calls).
+   */
+  maxSamplesInFlight?: number;
 }
 
 /** One get_timeseries call: some names over a slice of the window. */
@@ -141,5 +146,13 @@ export function planFetch(input: PlanInput, limits: PlanLimits): Result<FetchPla
     if (calls.length + slices.length > limits.maxPages) return err(pageBudgetError(limits.maxPages));
     for (const s of slices) calls.push({ names, startMs: s.startMs, endMs: s.endMs });
   }
-  return ok({ kind: 'batches', calls, concurrency: Math.min(MAX_IN_FLIGHT, Math.max(1, calls.length)) });
+  const largest = calls.reduce(
+    (n, c) => Math.max(n, expectedSamples(c.names.length, c.startMs, c.endMs, input.samplesPerSecond)),
+    0,
+  );
+  const fit =
+    limits.maxSamplesInFlight === undefined
+      ? MAX_IN_FLIGHT
+      : Math.floor(limits.maxSamplesInFlight / Math.max(1, largest));
+  return ok({ kind: 'batches', calls, concurrency: Math.max(1, Math.min(MAX_IN_FLIGHT, calls.length, fit)) });
 }

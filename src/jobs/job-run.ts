@@ -207,6 +207,12 @@ export function createJobRun(options: JobRunOptions): JobRun {
     return request.data;
   };
 
+  // The job's estimate per point and second (what tasks.ts plans on), for sizing ACE calls.
+  const densityOf = (job: Job, request: RunnableRequest): number | null =>
+    job.estimatedSamples !== null && job.estimatedSamples > 0 && request.end > request.start
+      ? job.estimatedSamples / request.points.length / ((request.end - request.start) / 1000)
+      : null;
+
   // The job's next task (tasks.ts); a job with an empty window is one task of no slices.
   const nextTask = (job: Job, request: RunnableRequest): TaskPlan =>
     planTask(
@@ -240,6 +246,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
       job,
       points: request.points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
+      samplesPerSecond: densityOf(job, request),
       key,
       base: base.value,
       percent: (slice, event) =>

@@ -2,6 +2,7 @@
 // cancellation check at every page boundary, each slice's frame streamed to the task's result
 // object in R2 while the next is fetched (review 24). Says what happened; what that means for
 // the job and its message is the consumer's (consumer.ts).
+
 import type { AceClient, AcePageEvent, PageVerdict } from '../ace/client.ts';
 import { createStreamingUpload, type UploadResult } from '../cache/r2-upload.ts';
 import type { Clock } from '../clock.ts';
@@ -49,6 +50,8 @@ export interface TaskInput {
   slices: Slice[];
   /** Where the task's result object goes. */
   key: string;
+  /** The job's estimate per point and second, to size ACE calls on (null: the client's default). */
+  samplesPerSecond: number | null;
   /** Progress of the job before this task (its done tasks). */
   base: TaskCounts;
   /** The job's percent after `slice` of the task's slices, `event` being its latest page. */
@@ -61,6 +64,15 @@ const add = (a: TaskCounts, b: TaskCounts): TaskCounts => ({
   samples: a.samples + b.samples,
   bytes: a.bytes + b.bytes,
 });
+
+/**
+ * How a task's ACE calls are sized: calls of at most 25,000 expected samples, at most 50,000 in
+ * flight, so a task's pages take the same memory whether its batch is 200 points over a day
+ * (four 50-name calls) or 18 points over three weeks (which the client's defaults would fetch as
+ * 100,000-sample pages, 6 at a time). Jobs trade fetch concurrency for memory that does not grow
+ * with the batch (docs/PERFORMANCE.md, Jobs of any size).
+ */
+export const TASK_FETCH_CALLS = { maxSamplesPerCall: 25_000, maxSamplesInFlight: 50_000 } as const;
 
 /** Creates the runner of one task. */
 export function createTaskRunner(options: TaskRunnerOptions) {
@@ -110,7 +122,12 @@ export function createTaskRunner(options: TaskRunnerOptions) {
     for (const [i, slice] of input.slices.entries()) {
       const fetched = await ace.fetchTimeseries(
         { site: job.site, points: input.points, startMs: slice.startMs, endMs: slice.endMs },
-        { token: serviceToken, onPage: onPage(i) },
+        {
+          token: serviceToken,
+          onPage: onPage(i),
+          calls: TASK_FETCH_CALLS,
+          ...(input.samplesPerSecond !== null ? { samplesPerSecond: input.samplesPerSecond } : {}),
+        },
       );
       if (stopped.why !== null || !fetched.ok || !fetched.value.complete) {
         await upload.abort();
