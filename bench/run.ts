@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDataset, DATASETS } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
+import { runAnswerMemory } from './suites/answer-memory.ts';
 import { runChunkCodec } from './suites/chunk-codec.ts';
 import { runDirectGate } from './suites/direct-gate.ts';
 import { runDirectPath } from './suites/direct-path.ts';
@@ -55,6 +56,9 @@ export async function runAll(
   // Job result downloads at 1 M and 10 M samples: minutes, reported only, so not in the gate's runs.
   const exports = direct ? await runExportMemory() : null;
   if (exports) log('export memory done');
+  // The same results answered as JSON and MessagePack, series by series: reported only.
+  const answers = direct ? await runAnswerMemory() : null;
+  if (answers) log('answer memory done');
   // Jobs of 1 M and 10 M samples run task by task: minutes too, reported only.
   const jobs = direct ? await runJobMemory() : null;
   if (jobs) log('job memory done');
@@ -69,7 +73,12 @@ export async function runAll(
     ...(direct
       ? {
           directPath: direct.rows,
-          memory: [...direct.memory, ...(exports?.memory ?? []), ...(jobs?.memory ?? [])],
+          memory: [
+            ...direct.memory,
+            ...(exports?.memory ?? []),
+            ...(answers?.memory ?? []),
+            ...(jobs?.memory ?? []),
+          ],
         }
       : {}),
     metrics: [
@@ -80,6 +89,7 @@ export async function runAll(
       ...directGate,
       ...(direct?.metrics ?? []),
       ...(exports?.metrics ?? []),
+      ...(answers?.metrics ?? []),
       ...(jobs?.metrics ?? []),
     ],
   };
