@@ -36,6 +36,7 @@ import {
   freshRun,
   type JobsReal,
   reaperPass,
+  takeNextTasks,
 } from './system.ts';
 
 // ---- The commands: one per operation -----------------------------------------------------------
@@ -98,6 +99,7 @@ export class SubmitCommand implements JobsCommand {
         cancelAccepted: false,
         runs: 0,
         failures: 0,
+        tasksDone: 0,
         deaths: 0,
         heartbeatAt: null,
         lastBody: body,
@@ -145,9 +147,12 @@ export class DuplicateDeliveryCommand implements JobsCommand {
     if (held) {
       await deliverMain(model, real, held, 'ok', null, 2);
     } else {
+      const tasksBefore = job.tasksDone;
+      const sentBefore = real.sent.length;
       const expected = modelConsume(job, 'ok', model.now, job.lastBody.issued_at);
       const got = await deliverBatch(real.consumer, QUEUE_OF[job.priority], [job.lastBody], 1, model.now);
       expect(got, `late duplicate for ${job.id}`).toEqual([expected]);
+      takeNextTasks(model, real, sentBefore, job, tasksBefore);
     }
     await expectInvariants(model);
   }

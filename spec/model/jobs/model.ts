@@ -22,6 +22,11 @@ export const T0 = Date.UTC(2026, 1, 10, 15, 30);
 export const HOUR = 3_600_000;
 /** Jobs per run: enough for identical requests, replays and DLQ traffic to meet. */
 export const MAX_JOBS = 5;
+/**
+ * Tasks per job: a job's two points are each a task (system.ts' task limit is half the job's
+ * estimate), so every job yields once to its next task's message on the way to success.
+ */
+export const TASKS = 2;
 export const POINTS = sitePoints('demo-small')
   .filter((p) => p.point.collect_enabled)
   .slice(0, 2)
@@ -41,8 +46,10 @@ export interface ModelJob {
   cancelAccepted: boolean;
   /** Claims over the job's whole life: each is exactly one ACE fetch. */
   runs: number;
-  /** Transient failures (a lost heartbeat is one) since submit or the last replay. */
+  /** Transient failures (a lost heartbeat is one) of its current task, since it began or was replayed. */
   failures: number;
+  /** Tasks done: the next claim runs task tasksDone + 1 of TASKS. */
+  tasksDone: number;
   /** Times it was buried: one dead_letters row each. */
   deaths: number;
   heartbeatAt: number | null;
@@ -78,7 +85,10 @@ export const ACTIVE: readonly JobStatus[] = ['queued', 'running', 'retrying'];
 export const predatesReplay = (job: ModelJob, issuedAt: number) =>
   job.replayedAt !== null && job.replayedAt > issuedAt;
 
-/** The consumer as the model sees it: a claim runs the job once; the outcome decides the rest. */
+/**
+ * The consumer as the model sees it: a claim runs the job's next task once; the outcome decides
+ * the rest (a task done yields the job to its next task, the last one succeeds it).
+ */
 export function modelConsume(job: ModelJob, outcome: AceOutcome, now: number, issuedAt: number): Decision {
   const claimable =
     (job.status === 'queued' || job.status === 'retrying') &&
@@ -92,6 +102,15 @@ export function modelConsume(job: ModelJob, outcome: AceOutcome, now: number, is
   job.heartbeatAt = now;
   switch (outcome) {
     case 'ok':
+      job.tasksDone++;
+      if (job.tasksDone < TASKS) {
+        // The task's part is recorded and the job yields: queued, its attempts and failures those
+        // of the next task, whose message the consumer sends.
+        job.status = 'queued';
+        job.attempts = 0;
+        job.failures = 0;
+        return 'ack';
+      }
       job.status = 'succeeded';
       return 'ack';
     case 'permanent':

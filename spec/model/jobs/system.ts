@@ -36,6 +36,7 @@ import {
   platformSettle,
   QUEUE_OF,
   T0,
+  TASKS,
 } from './model.ts';
 
 /** Not the Worker's key: the real queues also deliver these sends to the Worker, which refuses them. */
@@ -84,19 +85,18 @@ export function dyingAtHeartbeat(store: JobStore): JobStore {
   };
 }
 
-/**
- * The model's jobs fit one task each (a few hours of a few points), so none ever yields: a next
- * task's message would be a bug here, and fails the spec that caused it.
- */
-const noNextTask = (): never => {
-  throw new Error('a job of the model yielded to a next task');
-};
-
-export function consumerOf(store: JobStore, clock: Clock, ace: AceClient): JobConsumer {
+export function consumerOf(
+  store: JobStore,
+  clock: Clock,
+  ace: AceClient,
+  submitter: JobSubmitter,
+): JobConsumer {
   return createJobConsumer({
     store,
     tasks: createTaskStore({ db, clock }),
-    continueJob: noNextTask,
+    continueJob: (job) => submitter.continue(job),
+    // Half a job's estimate (1,000 over its two points): each point is a task (model.ts TASKS).
+    taskMaxSamples: 500,
     ace,
     bucket: env.CACHE,
     signingKey: KEY,
@@ -140,8 +140,8 @@ export function freshRun(): { model: JobsModel; real: JobsReal } {
       clock,
       store,
       submitter,
-      consumer: consumerOf(store, clock, ace),
-      crashing: consumerOf(dyingAtHeartbeat(store), clock, ace),
+      consumer: consumerOf(store, clock, ace, submitter),
+      crashing: consumerOf(dyingAtHeartbeat(store), clock, ace, submitter),
       maintenance: createJobMaintenance({
         store,
         tasks: createTaskStore({ db, clock }),
@@ -203,10 +203,12 @@ export async function deliverMain(
 ): Promise<void> {
   message.deliveries++;
   const job = jobOf(model, message.jobId);
+  const tasksBefore = job.tasksDone;
   const expected = Array.from({ length: copies }, () =>
     modelConsume(job, outcome, model.now, message.body.issued_at),
   );
   const consumer = outcome === 'crash' ? real.crashing : real.consumer;
+  const sentBefore = real.sent.length;
   const got = await withAceFault(faultStatus, () =>
     deliverBatch(
       consumer,
@@ -218,6 +220,30 @@ export async function deliverMain(
   );
   expect(got, `decisions for ${job.id}`).toEqual(expected);
   platformSettle(model, message, got);
+  takeNextTasks(model, real, sentBefore, job, tasksBefore);
+}
+
+/**
+ * The next-task messages a delivery sent: exactly one per task the model saw finish short of the
+ * last, each a fresh message Queues now holds.
+ */
+export function takeNextTasks(
+  model: JobsModel,
+  real: JobsReal,
+  sentBefore: number,
+  job: ModelJob,
+  tasksBefore: number,
+): void {
+  const sent = real.sent.slice(sentBefore).filter((s) => s.body.job_id === job.id);
+  const yielded = Math.min(job.tasksDone, TASKS - 1) - Math.min(tasksBefore, TASKS - 1);
+  expect(
+    sent.map((s) => s.priority),
+    `${job.id}: one next-task message per task done short of the last`,
+  ).toEqual(Array.from({ length: yielded }, () => job.priority));
+  for (const { body } of sent) {
+    job.lastBody = body;
+    model.inFlight.push({ jobId: job.id, body, queue: QUEUE_OF[job.priority], deliveries: 0 });
+  }
 }
 
 // ---- The invariants, after every command ------------------------------------------------------
@@ -228,13 +254,14 @@ export interface JobRow {
   attempts: number;
   max_attempts: number;
   cancel_requested: number;
+  tasks_done: number;
   open_letters: number;
   letters: number;
 }
 
 export async function expectInvariants(model: JobsModel): Promise<void> {
   const { results } = await env.DB.prepare(
-    `SELECT q.id, q.status, q.attempts, q.max_attempts, q.cancel_requested,
+    `SELECT q.id, q.status, q.attempts, q.max_attempts, q.cancel_requested, q.tasks_done,
        (SELECT count(*) FROM dead_letters d WHERE d.job_id = q.id AND d.replayed_at IS NULL) AS open_letters,
        (SELECT count(*) FROM dead_letters d WHERE d.job_id = q.id) AS letters
      FROM queue_jobs q WHERE q.principal LIKE ?`,
@@ -256,9 +283,19 @@ export async function expectInvariants(model: JobsModel): Promise<void> {
     if (!row) throw new Error('unreachable: ids compared above');
     const where = `job ${job.id}`;
     expect(
-      { status: row.status, attempts: row.attempts, cancelRequested: row.cancel_requested === 1 },
+      {
+        status: row.status,
+        attempts: row.attempts,
+        cancelRequested: row.cancel_requested === 1,
+        tasksDone: row.tasks_done,
+      },
       `${where}: the store agrees with the model`,
-    ).toEqual({ status: job.status, attempts: job.attempts, cancelRequested: job.cancelRequested });
+    ).toEqual({
+      status: job.status,
+      attempts: job.attempts,
+      cancelRequested: job.cancelRequested,
+      tasksDone: job.tasksDone,
+    });
     expect(row.max_attempts, where).toBe(MAX_ATTEMPTS);
     expect(row.attempts, `${where}: attempts never exceed maxAttempts`).toBeLessThanOrEqual(row.max_attempts);
     // Dead iff its transient failures outran max_retries (before the DLQ delivers, it is on its way).
