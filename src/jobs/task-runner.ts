@@ -2,7 +2,6 @@
 // cancellation check at every page boundary, each slice's frame streamed to the task's result
 // object in R2 while the next is fetched (review 24). Says what happened; what that means for
 // the job and its message is the consumer's (consumer.ts).
-
 import type { AceClient, AcePageEvent, PageVerdict } from '../ace/client.ts';
 import { createStreamingUpload, type UploadResult } from '../cache/r2-upload.ts';
 import type { Clock } from '../clock.ts';
