@@ -79,20 +79,62 @@ describe('chunk v3 bytes: the body', () => {
     expect(low).toEqual([200, 1, 7]);
   });
 
-  it('closes a piece at the first block boundary at or past 4096 bytes', () => {
-    // Three series of 300 raw values (no short decimal): blocks of 1 + 8·300 = 2401 bytes, alike,
+  it('closes a piece at the first block boundary at or past 4096 bytes, and the next 4096 on', () => {
+    // Four series of 300 raw values (no short decimal): blocks of 1 + 8·300 = 2401 bytes, alike,
     // so in listed order, after a head of H bytes under 1695: the first piece ends before the
-    // third block, at H + 4802 (H + 2401 is under 4096).
+    // third block, at H + 4802 (H + 2401 is under 4096); the fourth starts 2401 bytes into the
+    // second piece, which is not closed there.
     const t = Array.from({ length: 300 }, (_, i) => i * 1000);
     const v = t.map((_, i) => Math.PI * (i + 1));
-    const series = ['a', 'b', 'c'].map((point) => ({ point, t, v }));
+    const series = ['a', 'b', 'c', 'd'].map((point) => ({ point, t, v }));
     const { body, cuts, low } = encode(series);
-    const head = body.length - 3 * 2401;
+    const head = body.length - 4 * 2401;
     expect(head).toBeLessThan(1695);
     expect(cuts).toEqual([head + 4802]);
     expect(low).toEqual([]);
     const { pieces } = piecesOf(encodeChunkBodyV3(series));
-    expect(pieces.map((p) => p.byteLength)).toEqual([head + 4802, 2401]);
+    expect(pieces.map((p) => p.byteLength)).toEqual([head + 4802, 2 * 2401]);
+  });
+
+  it('closes a piece at a block boundary exactly 4096 bytes in', () => {
+    // a: 2037 zeros then 100 (a 2-byte zig-zag) every second: its block (2040 bytes, nearly all
+    // zeros) first; b's block (0, 0, 2) last, 3 bytes, starting at 4096.
+    const n = 2037;
+    const t = Array.from({ length: n }, (_, i) => i * 1000);
+    const a = { point: 'a', t, v: t.map((_, i) => (i === n - 1 ? 100 : 0)) };
+    const { body, cuts } = encode([a, { point: 'b', t: [5], v: [1] }]);
+    expect(body.length).toBe(4096 + 3);
+    expect(body.slice(-3)).toEqual([0, 0, 2]);
+    expect(cuts).toEqual([4096]);
+  });
+
+  it('orders forty blocks of two kinds: every quiet one, then every loud one, each in listed order', () => {
+    const series = Array.from({ length: 40 }, (_, i) => ({
+      point: `p${i}`,
+      t: [3 * i, 3 * i + 1, 3 * i + 2],
+      v: (i * 7) % 3 === 0 ? [0, 0, 0] : [1, 2, 3],
+    }));
+    const quiet = series.flatMap((s, i) => ((s.v[0] as number) === 0 ? [i] : []));
+    const loud = series.flatMap((s, i) => ((s.v[0] as number) === 0 ? [] : [i]));
+    const { body } = encode(series);
+    // The order (40 one-byte varints) precedes the 40 blocks of 5 bytes each.
+    expect(body.slice(-240, -200)).toEqual([...quiet, ...loud]);
+  });
+
+  it('refuses an order naming a series past the last', () => {
+    // a: one value (block 0 0 2); b: none (block 0 0, quieter, first). Order 1 0 is whole; 2 0
+    // names no series, even though the blocks read to the end.
+    const head = [...header(['a', 'b'], [1, 0]), ...timesAlone([5]), ...timesAlone([])];
+    const bodyWith = (order: number[]) => new Uint8Array([...head, ...order, 0, 0, 0, 0, 2]);
+    expect(decodeChunkBodyV3(bodyWith([1, 0]), ['a', 'b'])).toEqual([
+      { point: 'a', t: [5], v: [1] },
+      { point: 'b', t: [], v: [] },
+    ]);
+    expect(decodeChunkBodyV3(bodyWith([2, 0]), ['a', 'b'])).toBeNull();
+  });
+
+  it('reads an empty chunk back as no series', () => {
+    expect(encode([])).toEqual({ body: [...header([], [])], cuts: [], low: [] });
   });
 });
 
@@ -134,6 +176,24 @@ describe('chunk v3 bytes: the frame', () => {
     const framed = framePieces({ pieces: [p, p], low: false }, [longer, shorter]);
     expect([...framed]).toEqual([...MAGIC, 2, 2, 6, 5, 9, 9, 9, 1, 2]);
     expect(unframePieces(framed)?.low).toBe(false);
+  });
+
+  it('reads back the frame of empty pieces, one or several', () => {
+    const empty = new Uint8Array(0);
+    const one = framePieces({ pieces: [empty], low: false }, [shorter]);
+    expect([...one]).toEqual([...MAGIC, 0]);
+    expect(unframePieces(one)).toEqual({ pieces: [{ deflated: false, payload: empty }], low: false });
+    const two = framePieces({ pieces: [empty, empty], low: false }, [shorter, shorter]);
+    expect([...two]).toEqual([...MAGIC, 2, 2, 0, 0]);
+    expect(unframePieces(two)?.pieces).toEqual([
+      { deflated: false, payload: empty },
+      { deflated: false, payload: empty },
+    ]);
+  });
+
+  it('refuses, as null, piece heads cut short', () => {
+    expect(unframePieces(new Uint8Array([...MAGIC, 2]))).toBeNull();
+    expect(unframePieces(new Uint8Array([...MAGIC, 2, 0x80]))).toBeNull();
   });
 
   it('refuses low bits as the only piece, and a frame too short for its flags', () => {

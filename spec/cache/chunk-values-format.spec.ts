@@ -47,6 +47,23 @@ describe('v3 value blocks: when a block is split', () => {
     expect(block([100, 0, 100, 0])).toEqual({ bytes: [SPLIT, 0, 6, 3, 3, 3, 3], low: [0xc8, 0x81, 0x1c] });
   });
 
+  it('splits a zero delta too: 300, 300 are zig-zag 600 and 0, k = 7', () => {
+    // mean 300: log2 is 8.2, k = 8 − 1 = 7; 600 = 4·128 + 88; lows 88 and 0 in 14 bits.
+    expect(block([300, 300])).toEqual({ bytes: [SPLIT, 0, 7, 4, 0], low: [88, 0] });
+  });
+
+  it('reads back zig-zags past 2^31 by halves: 2^40 is zig-zag 2^41, high 2^17', () => {
+    expect(block([2 ** 40])).toEqual({ bytes: [SPLIT, 0, 24, ...varint(2 ** 17)], low: [0, 0, 0] });
+    expect(block([-(2 ** 40)])).toEqual({
+      bytes: [SPLIT, 0, 24, ...varint(2 ** 17 - 1)],
+      low: [0xff, 0xff, 0xff],
+    });
+  });
+
+  it('keeps v2’s block for no values', () => {
+    expect(block([])).toEqual({ bytes: [0, 0], low: [] });
+  });
+
   it('writes the exponent of decimals: 6.4 is 64 tenths', () => {
     expect(block([6.4])).toEqual({ bytes: [SPLIT, 1, 6, 2], low: [0] });
   });
