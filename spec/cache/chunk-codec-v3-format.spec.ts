@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChunkSeries } from '../../src/cache/chunk-codec.ts';
 import {
+  CHUNK_ENCODING_V3,
   decodeChunkBodyV3,
   encodeChunkBodyV3,
   framePieces,
@@ -139,6 +140,10 @@ describe('chunk v3 bytes: the body', () => {
 });
 
 describe('chunk v3 bytes: the frame', () => {
+  it('is named "chunk-v3" in the object’s metadata, which stored objects keep', () => {
+    expect(CHUNK_ENCODING_V3).toBe('chunk-v3');
+  });
+
   const p = new Uint8Array([9, 9, 9]);
   const shorter = new Uint8Array([1, 2]);
   const longer = new Uint8Array([1, 2, 3, 4, 5]);
