@@ -21,7 +21,7 @@ import { ok } from '../../src/errors.ts';
 import type { Job } from '../../src/jobs/job.ts';
 import { SLICE_MAX_SAMPLES } from '../../src/jobs/result-format.ts';
 import { createTaskRunner, type TaskCounts } from '../../src/jobs/task-runner.ts';
-import { planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/jobs/tasks.ts';
+import { jobDensity, planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/jobs/tasks.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { SITE, START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
@@ -136,7 +136,7 @@ async function runJob(samples: number) {
       points: points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
       key: `results/bench/${tasks}`,
-      samplesPerSecond: estimated / points.length / ((endMs - START_MS) / 1000),
+      samplesPerSecond: jobDensity({ points, start: START_MS, end: endMs }, estimated),
       base: read,
       percent: () => 0,
       log,

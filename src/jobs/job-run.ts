@@ -17,7 +17,7 @@ import { discardParts, resultKey, resultPrefix, taskResultKey } from './result-k
 import type { Job, JobError, JobStore, JobStoreError } from './store.ts';
 import { createTaskRunner } from './task-runner.ts';
 import type { TaskStore } from './task-store.ts';
-import { planTask, TASK_MAX_SAMPLES, type TaskPlan } from './tasks.ts';
+import { jobDensity, jobTask, TASK_MAX_SAMPLES, type TaskPlan } from './tasks.ts';
 
 /** Error code of a job that cannot run because no ACE service token is configured. */
 export const NO_SERVICE_TOKEN = 'no_service_token';
@@ -207,32 +207,10 @@ export function createJobRun(options: JobRunOptions): JobRun {
     return request.data;
   };
 
-  // The job's estimate per point and second (what tasks.ts plans on), for sizing ACE calls.
-  const densityOf = (job: Job, request: RunnableRequest): number | null =>
-    job.estimatedSamples !== null && job.estimatedSamples > 0 && request.end > request.start
-      ? job.estimatedSamples / request.points.length / ((request.end - request.start) / 1000)
-      : null;
-
-  // The job's next task (tasks.ts); a job with an empty window is one task of no slices.
-  const nextTask = (job: Job, request: RunnableRequest): TaskPlan =>
-    planTask(
-      { startMs: request.start, endMs: request.end },
-      request.points.length,
-      job.estimatedSamples,
-      job.resume,
-      limits,
-    ) ?? {
-      points: { from: 0, count: request.points.length },
-      slices: [],
-      last: true,
-      remaining: 1,
-      next: { point: request.points.length, ms: null },
-    };
-
   const runJob = async (job: Job, jobLog: Logger): Promise<Decision> => {
     const request = await preflight(job, jobLog);
     if ('ack' in request) return request;
-    const plan = nextTask(job, request);
+    const plan = jobTask(request, job.estimatedSamples, job.resume, limits);
     // A job that fits one task keeps one object under resultKey; tasks of a longer one write parts.
     const single = job.tasks.done === 0 && plan.last;
     const tasksTotal = job.tasks.done + plan.remaining;
@@ -246,7 +224,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
       job,
       points: request.points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
-      samplesPerSecond: densityOf(job, request),
+      samplesPerSecond: jobDensity(request, job.estimatedSamples),
       key,
       base: base.value,
       percent: (slice, event) =>

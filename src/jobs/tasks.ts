@@ -147,3 +147,36 @@ export function planTask(
       : { point: end, ms: null },
   };
 }
+
+/** What a job's stored request says of its shape: its points and epoch-ms window. */
+export interface JobShape {
+  points: readonly string[];
+  start: number;
+  end: number;
+}
+
+/** The job's next task; a job with an empty window is one task of no slices. */
+export function jobTask(
+  job: JobShape,
+  estimatedSamples: number | null,
+  at: TaskPosition,
+  limits: TaskLimits,
+): TaskPlan {
+  const count = job.points.length;
+  return (
+    planTask({ startMs: job.start, endMs: job.end }, count, estimatedSamples, at, limits) ?? {
+      points: { from: 0, count },
+      slices: [],
+      last: true,
+      remaining: 1,
+      next: { point: count, ms: null },
+    }
+  );
+}
+
+/** The job's estimate per point and second (what the plan assumes), for sizing ACE calls; null without one. */
+export function jobDensity(job: JobShape, estimatedSamples: number | null): number | null {
+  return estimatedSamples !== null && estimatedSamples > 0 && job.end > job.start
+    ? estimatedSamples / job.points.length / ((job.end - job.start) / 1000)
+    : null;
+}
