@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { buildDataset, DATASETS } from './datasets.ts';
 import { type RunResult, toMarkdown, toSvg } from './report.ts';
 import { runAnswerMemory } from './suites/answer-memory.ts';
+import { runCachedAnswer } from './suites/cached-answer.ts';
 import { runChunkCodec } from './suites/chunk-codec.ts';
 import { runDirectGate } from './suites/direct-gate.ts';
 import { runDirectPath } from './suites/direct-path.ts';
@@ -59,6 +60,9 @@ export async function runAll(
   // The same results answered as JSON and MessagePack, series by series: reported only.
   const answers = direct ? await runAnswerMemory() : null;
   if (answers) log('answer memory done');
+  // Fully cached reads over the in-memory limit, streamed from their day chunks: reported only.
+  const cached = direct ? await runCachedAnswer() : null;
+  if (cached) log('cached answer done');
   // Jobs of 1 M and 10 M samples run task by task: minutes too, reported only.
   const jobs = direct ? await runJobMemory() : null;
   if (jobs) log('job memory done');
@@ -77,6 +81,7 @@ export async function runAll(
             ...direct.memory,
             ...(exports?.memory ?? []),
             ...(answers?.memory ?? []),
+            ...(cached?.memory ?? []),
             ...(jobs?.memory ?? []),
           ],
         }
@@ -90,6 +95,7 @@ export async function runAll(
       ...(direct?.metrics ?? []),
       ...(exports?.metrics ?? []),
       ...(answers?.metrics ?? []),
+      ...(cached?.metrics ?? []),
       ...(jobs?.metrics ?? []),
     ],
   };

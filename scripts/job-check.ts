@@ -8,10 +8,10 @@
 //   npm run job:check -- [--points 200] [--days 7] [--site demo-large] [--start 2026-01-05]
 //                       [--compare all|<n>] [--job <id>: check an existing job instead]
 // Exits 1 on any difference. Local by default (http://127.0.0.1:8787, any token).
-import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { type CompactSeries, fromCompact } from '../src/encoding/compact.ts';
+import { BASE, headers, json, pointNames, type Series, sameSeries, workerdRss } from './stack-client.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,55 +23,9 @@ const { values: args } = parseArgs({
     job: { type: 'string' },
   },
 });
-const BASE = (process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`).replace(/\/$/, '');
-const TOKEN = process.env.LOAD_ACE_TOKEN ?? 'job-check-token';
-const headers = { authorization: `Bearer ${TOKEN}` };
 const DAY = 86_400_000;
 const startMs = Date.parse(`${args.start}T00:00:00Z`);
 const endMs = startMs + Number(args.days) * DAY;
-
-interface Series {
-  t: number[];
-  v: number[];
-}
-
-async function json<T>(path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${BASE}${path}`, { ...init, headers: { ...headers, ...init.headers } });
-  return { status: res.status, body: (await res.json()) as T };
-}
-
-/** The first `n` points of the site that collect data, in catalogue order. */
-async function pointNames(n: number): Promise<string[]> {
-  const names: string[] = [];
-  let cursor: string | undefined;
-  while (names.length < n) {
-    const q = new URLSearchParams({ limit: '500', ...(cursor ? { cursor } : {}) });
-    const { body } = await json<{
-      items: Array<{ name: string; collect_enabled: boolean }>;
-      next_cursor: string | null;
-    }>(`/api/sites/${args.site}/points?${q}`);
-    names.push(...body.items.filter((p) => p.collect_enabled).map((p) => p.name));
-    if (!body.next_cursor) break;
-    cursor = body.next_cursor;
-  }
-  return names.slice(0, n);
-}
-
-/** Resident memory (bytes) of the local workerd processes, summed; 0 against a remote Worker. */
-function workerdRss(): number {
-  if (process.env.BASE_URL) return 0;
-  let total = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd')) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (rss) total += Number(rss[1]) * 1024;
-    } catch {
-      // the process ended between the listing and the read
-    }
-  }
-  return total;
-}
 
 async function submit(points: string[]): Promise<string> {
   const { status, body } = await json<{ job?: { id: string }; error?: unknown }>(
@@ -192,16 +146,8 @@ async function directRead(point: string): Promise<Series> {
   return { t: s?.t ?? [], v: s?.v ?? [] };
 }
 
-function sameSeries(a: Series, b: Series): boolean {
-  if (a.t.length !== b.t.length) return false;
-  for (let i = 0; i < a.t.length; i++) {
-    if (a.t[i] !== b.t[i] || !Object.is(a.v[i], b.v[i])) return false;
-  }
-  return true;
-}
-
 async function main() {
-  const points = await pointNames(Number(args.points));
+  const points = await pointNames(args.site, Number(args.points));
   console.log(
     `${points.length} points of ${args.site}, ${args.days} days from ${args.start}, against ${BASE}`,
   );

@@ -18,6 +18,7 @@ const configSchema = z.object({
   DIRECT_BUDGET_MS: int(15_000),
   JOB_MAX_SAMPLES: int(1_000_000),
   JOB_TASK_MAX_SAMPLES: int(1_000_000),
+  CACHED_STREAM_MAX_SAMPLES: int(10_000_000),
   DEFAULT_SAMPLES_PER_SECOND: positiveNumber(1 / 30),
   CACHE_MAX_BYTES: int(5 * 1024 ** 3),
   CACHE_HISTORY_TTL_S: int(7 * 86_400),
@@ -58,6 +59,11 @@ export interface Config {
   jobMaxSamples: number;
   /** Samples one task of a job (one queue message, one invocation) may be estimated at. */
   jobTaskMaxSamples: number;
+  /**
+   * The largest fully cached answer (samples) streamed from the chunk cache series by series
+   * (timeseries/cached-stream.ts) when it is over `jobMaxSamples`; a larger one becomes a job.
+   */
+  cachedStreamMaxSamples: number;
   defaultSamplesPerSecond: number;
   cacheMaxBytes: number;
   cacheHistoryTtlMs: number;
@@ -112,6 +118,7 @@ export function parseConfig(vars: Record<string, unknown>): Config {
     directBudgetMs: v.DIRECT_BUDGET_MS,
     jobMaxSamples: v.JOB_MAX_SAMPLES,
     jobTaskMaxSamples: v.JOB_TASK_MAX_SAMPLES,
+    cachedStreamMaxSamples: v.CACHED_STREAM_MAX_SAMPLES,
     defaultSamplesPerSecond: v.DEFAULT_SAMPLES_PER_SECOND,
     cacheMaxBytes: v.CACHE_MAX_BYTES,
     cacheHistoryTtlMs: v.CACHE_HISTORY_TTL_S * 1000,

@@ -270,6 +270,8 @@ export function buildReadPath(base: Base, parts: ReadPathParts) {
     onFetched: parts.onFetched,
     threshold: directThreshold,
     jobMaxSamples: config.jobMaxSamples,
+    cachedStreamMaxSamples: config.cachedStreamMaxSamples,
+    streamBatchSamples: config.jobTaskMaxSamples,
     jobs: {
       admit: (principal) => rateLimits.admit('jobs', principal, log),
       submitter: parts.jobs.jobSubmitter,

@@ -38,6 +38,7 @@ function route(points: readonly PointKnowledge[], ms: number, threshold: number)
     fullyCached: false,
     cachedSamples: 0,
     maxSamples: config.jobMaxSamples,
+    streamMaxSamples: config.cachedStreamMaxSamples,
   });
 }
 

@@ -54,37 +54,75 @@ describe('decideRoute', () => {
           fullyCached,
           cachedSamples: 0,
           maxSamples: UNLIMITED,
+          streamMaxSamples: UNLIMITED,
         });
         expect(d).toMatchObject({ route: 'job', reason: 'requested_async' });
       }),
     );
   });
 
-  it('never makes a job of a fully cached request on account of its size', () => {
+  it('serves a fully cached request directly up to the streaming limit: in memory up to the answer limit, streamed past it', () => {
     fc.assert(
-      fc.property(fc.nat({ max: 10_000_000 }), fc.nat(), (cachedSamples, threshold) => {
-        const d = decideRoute({
-          estimate: { samplesBySource: NOTHING_UNCACHED },
-          threshold,
-          preferAsync: false,
-          fullyCached: true,
-          cachedSamples,
-          maxSamples: 10_000_000,
-        });
-        expect(d.route).toBe('direct');
-      }),
+      fc.property(
+        fc.nat({ max: 30_000_000 }),
+        fc.nat({ max: 30_000_000 }),
+        fc.nat({ max: 30_000_000 }),
+        fc.nat(),
+        (cachedSamples, maxSamples, headroom, threshold) => {
+          const d = decideRoute({
+            estimate: { samplesBySource: NOTHING_UNCACHED },
+            threshold,
+            preferAsync: false,
+            fullyCached: true,
+            cachedSamples,
+            maxSamples,
+            streamMaxSamples: cachedSamples + headroom,
+          });
+          expect(d).toMatchObject({
+            route: 'direct',
+            reason: cachedSamples <= maxSamples ? 'fully_cached' : 'cached_stream',
+          });
+        },
+      ),
     );
   });
 
-  it('makes a job of anything larger than one direct answer may be, cached samples included, however asked', () => {
+  it('makes a job of a fully cached request past the streaming limit, and never streams one that is not fully cached', () => {
+    fc.assert(
+      fc.property(
+        fc.nat({ max: 30_000_000 }),
+        fc.integer({ min: 1, max: 30_000_000 }),
+        fc.nat({ max: 30_000_000 }),
+        (streamMaxSamples, over, under) => {
+          const routed = (fullyCached: boolean, cachedSamples: number) =>
+            decideRoute({
+              estimate: { samplesBySource: NOTHING_UNCACHED },
+              threshold: UNLIMITED,
+              preferAsync: false,
+              fullyCached,
+              cachedSamples,
+              maxSamples: Math.min(under, cachedSamples - 1),
+              streamMaxSamples,
+            });
+          expect(routed(true, streamMaxSamples + over)).toMatchObject({ route: 'job', reason: 'too_large' });
+          if (streamMaxSamples > 0) {
+            expect(routed(false, streamMaxSamples)).toMatchObject({ route: 'job', reason: 'too_large' });
+          }
+        },
+      ),
+    );
+  });
+
+  it('makes a job of anything larger than one direct answer may be, cached samples included, however asked, unless it streams from the cache', () => {
     fc.assert(
       fc.property(
         bySourceArb,
         fc.nat({ max: 50_000_000 }),
         fc.nat({ max: 50_000_000 }),
+        fc.nat({ max: 50_000_000 }),
         fc.boolean(),
         fc.boolean(),
-        (samplesBySource, cachedSamples, maxSamples, preferAsync, fullyCached) => {
+        (samplesBySource, cachedSamples, maxSamples, streamMaxSamples, preferAsync, fullyCached) => {
           const d = decideRoute({
             estimate: { samplesBySource },
             threshold: 1_000,
@@ -92,9 +130,13 @@ describe('decideRoute', () => {
             fullyCached,
             cachedSamples,
             maxSamples,
+            streamMaxSamples,
           });
           const total = cachedSamples + modelBound(samplesBySource);
-          if (total > maxSamples) expect(d).toMatchObject({ route: 'job', reason: 'too_large' });
+          const streamed =
+            fullyCached && !preferAsync && cachedSamples > maxSamples && cachedSamples <= streamMaxSamples;
+          if (streamed) expect(d).toMatchObject({ route: 'direct', reason: 'cached_stream' });
+          else if (total > maxSamples) expect(d).toMatchObject({ route: 'job', reason: 'too_large' });
           else expect(d.reason).not.toBe('too_large');
         },
       ),
@@ -112,6 +154,7 @@ describe('decideRoute', () => {
           fullyCached: false,
           cachedSamples: 0,
           maxSamples: UNLIMITED,
+          streamMaxSamples: UNLIMITED,
         });
         expect(d.route).toBe(modelBound(samplesBySource) > threshold ? 'job' : 'direct');
       }),
@@ -133,6 +176,7 @@ describe('decideRoute', () => {
             fullyCached: false,
             cachedSamples: 0,
             maxSamples: UNLIMITED,
+            streamMaxSamples: UNLIMITED,
           });
           expect(d.upperBound).toBe(modelBound(samplesBySource));
         },
@@ -175,6 +219,7 @@ describe('decideRoute: each decision with its reason, worked by hand', () => {
     fullyCached: false,
     cachedSamples: 0,
     maxSamples: 1_000,
+    streamMaxSamples: 5_000,
   };
   // Catalogue 100 → bound 200: at the threshold is still direct; one over is a job.
   it.each<[string, Partial<typeof base>, { route: string; reason: string; upperBound: number }]>([
@@ -193,6 +238,36 @@ describe('decideRoute: each decision with its reason, worked by hand', () => {
     [
       'cached and bound over the most one answer may hold',
       { cachedSamples: 801, fullyCached: true },
+      { route: 'job', reason: 'too_large', upperBound: 200 },
+    ],
+    [
+      'fully cached, one over the most laid out in memory',
+      { cachedSamples: 1_001, fullyCached: true, estimate: { samplesBySource: NOTHING_UNCACHED } },
+      { route: 'direct', reason: 'cached_stream', upperBound: 0 },
+    ],
+    [
+      'fully cached, exactly the most streamed',
+      { cachedSamples: 5_000, fullyCached: true, estimate: { samplesBySource: NOTHING_UNCACHED } },
+      { route: 'direct', reason: 'cached_stream', upperBound: 0 },
+    ],
+    [
+      'fully cached, one over the most streamed',
+      { cachedSamples: 5_001, fullyCached: true, estimate: { samplesBySource: NOTHING_UNCACHED } },
+      { route: 'job', reason: 'too_large', upperBound: 0 },
+    ],
+    [
+      'fully cached over the most laid out in memory, asked for a job',
+      {
+        cachedSamples: 1_001,
+        fullyCached: true,
+        preferAsync: true,
+        estimate: { samplesBySource: NOTHING_UNCACHED },
+      },
+      { route: 'job', reason: 'too_large', upperBound: 0 },
+    ],
+    [
+      'not fully cached, cached alone over the most laid out in memory',
+      { cachedSamples: 1_001 },
       { route: 'job', reason: 'too_large', upperBound: 200 },
     ],
     [
@@ -265,6 +340,7 @@ describe('routing against the synthetic truth', () => {
             fullyCached: false,
             cachedSamples: 0,
             maxSamples: UNLIMITED,
+            streamMaxSamples: UNLIMITED,
           });
           expect(d.route).toBe('job');
         },

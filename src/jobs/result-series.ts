@@ -5,7 +5,7 @@
 // afresh for each pass the writer makes. Owns no HTTP and no R2 access of its own (`open`).
 import type { ColumnSeries } from '../encoding/layout.ts';
 import type { SeriesSource } from '../encoding/series-stream.ts';
-import { downsample } from '../timeseries/downsample.ts';
+import { atInterval } from '../timeseries/downsample.ts';
 import type { Interval } from '../timeseries/intervals.ts';
 import { mergeFrames, readFrames } from './result-format.ts';
 
@@ -53,9 +53,6 @@ export function oversizedBatch(batches: readonly ResultBatch[], max: number): Re
 /** Opens a stored object's bytes; throws when it cannot (the answer's stream then errors). */
 export type OpenPart = (key: string) => Promise<ReadableStream<Uint8Array>>;
 
-const sampled = (s: ColumnSeries, interval: Interval): ColumnSeries =>
-  interval === 'raw' ? { point: s.point, t: s.t, v: s.v } : downsample(s, interval);
-
 /** A batch of several points read whole: each point's samples, in frame (time) order. */
 async function readBatch(batch: ResultBatch, open: OpenPart): Promise<Map<string, ColumnSeries>> {
   const byPoint = new Map<string, ColumnSeries>();
@@ -71,7 +68,7 @@ function streamedSource(point: string, batch: ResultBatch, open: OpenPart, inter
       for (const part of batch.parts) {
         for await (const frame of readFrames(await open(part.key))) {
           // Frames are whole UTC days and every interval's buckets divide a day: none spans two.
-          for (const s of frame) if (s.point === point) yield sampled(s, interval);
+          for (const s of frame) if (s.point === point) yield atInterval(s, interval);
         }
       }
     },
@@ -93,7 +90,7 @@ export async function* seriesSources(
     }
     const read = await readBatch(batch, open);
     for (const point of names) {
-      const whole = sampled(read.get(point) ?? { point, t: [], v: [] }, interval);
+      const whole = atInterval(read.get(point) ?? { point, t: [], v: [] }, interval);
       yield {
         point,
         async *pieces() {

@@ -2,6 +2,7 @@
 // bucket, stamped at the bucket's start. Pure. (Hourly and daily answers may instead come from
 // the D1 aggregates; see the aggregates module.)
 import type { ColumnSeries } from '../encoding/layout.ts';
+import type { Interval } from './intervals.ts';
 
 export const INTERVAL_MS = { '5m': 300_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 export type BucketInterval = keyof typeof INTERVAL_MS;
@@ -34,4 +35,11 @@ export function downsample(series: ColumnSeries, interval: BucketInterval): Colu
   }
   flush();
   return { point: series.point, t, v };
+}
+
+/** A series at an API interval: raw samples as they are (a fresh object), else `downsample`. */
+export function atInterval(series: ColumnSeries, interval: Interval): ColumnSeries {
+  return interval === 'raw'
+    ? { point: series.point, t: series.t, v: series.v }
+    : downsample(series, interval);
 }

@@ -41,6 +41,7 @@ export function maxAnswerSamples(layout: string, jobMaxSamples: number): number 
 export type RouteReason =
   | 'requested_async'
   | 'fully_cached'
+  | 'cached_stream'
   | 'over_threshold'
   | 'within_threshold'
   | 'too_large';
@@ -62,8 +63,13 @@ export interface RouteInput {
   fullyCached: boolean;
   /** Samples already cached (exact); they count towards the size of the answer. */
   cachedSamples: number;
-  /** JOB_MAX_SAMPLES (or less, for rows): no direct answer may be larger; a job may. */
+  /** JOB_MAX_SAMPLES (or less, for rows): no answer laid out in memory may be larger; a job may. */
   maxSamples: number;
+  /**
+   * CACHED_STREAM_MAX_SAMPLES: the largest fully cached answer streamed from the chunk cache
+   * series by series (cached-stream.ts) instead of laid out in memory; past it a job.
+   */
+  streamMaxSamples: number;
 }
 
 /** The estimate inflated by each source's known error: what the router compares. */
@@ -77,13 +83,19 @@ export function upperBound(samplesBySource: Readonly<Record<DensitySource, numbe
 
 /**
  * A client may ask for a job; nothing a client sends can put an oversized request on the direct
- * path; a fully cached request is made a job on account of its size only past `maxSamples`; and
- * anything larger than `maxSamples` (cached plus a pessimistic bound on the rest) is a job, whose
- * result streams as NDJSON or CSV whatever its size (jobs run as tasks: jobs/tasks.ts).
+ * path; a fully cached request over `maxSamples` streams from the cache up to `streamMaxSamples`
+ * and is made a job on account of its size only past that; and anything else larger than
+ * `maxSamples` (cached plus a pessimistic bound on the rest) is a job, whose result streams
+ * whatever its size (jobs run as tasks: jobs/tasks.ts).
  */
 export function decideRoute(input: RouteInput): RouteDecision {
   const bound = upperBound(input.estimate.samplesBySource);
-  if (input.cachedSamples + bound > input.maxSamples) {
+  const { cachedSamples } = input;
+  const streams = cachedSamples > input.maxSamples && cachedSamples <= input.streamMaxSamples;
+  if (input.fullyCached && !input.preferAsync && streams) {
+    return { route: 'direct', reason: 'cached_stream', upperBound: bound };
+  }
+  if (cachedSamples + bound > input.maxSamples) {
     return { route: 'job', reason: 'too_large', upperBound: bound };
   }
   if (input.preferAsync) return { route: 'job', reason: 'requested_async', upperBound: bound };

@@ -2,7 +2,7 @@
 // estimate), routed (served now, or made a job: anything too large to answer directly) and served
 // from the chunk tiers and ACE; the ACE drop-in's pages walk the same path a day at a time.
 // Routes call this and shape the answer; the steps live in assess.ts, serve.ts and drop-in.ts.
-import type { ChunkTiers } from '../cache/chunk-tiers.ts';
+import type { ChunkRef, ChunkTiers } from '../cache/chunk-tiers.ts';
 import type { SiteAccess } from '../cache/site-access.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
@@ -17,6 +17,7 @@ import type { AdaptiveThreshold } from './adaptive-threshold.ts';
 import { type AnswerShape, type EncodedAnswer, encodeAnswer } from './answer.ts';
 import { type AnswerMemory, answerKeyOf } from './answer-memory.ts';
 import { type Assessment, createAssess } from './assess.ts';
+import { type CachedReadInput, type StreamedAnswer, streamCached } from './cached-answer.ts';
 import type { TtlPolicy } from './chunks.ts';
 import { type AcePage, type AcePageQuery, createDropIn } from './drop-in.ts';
 import type { FetchObservation } from './point-stats.ts';
@@ -37,6 +38,7 @@ export interface ReadRequest extends SeriesRequest, AnswerShape {
 /** How a read was answered. */
 export type ReadOutcome =
   | { kind: 'served'; answer: EncodedAnswer; timings: Served['timings']; decision: RouteDecision }
+  | { kind: 'streamed'; answer: StreamedAnswer; timings: Served['timings']; decision: RouteDecision }
   | { kind: 'job'; job: Pick<Job, 'id' | 'status'>; estimatedSamples: number; decision: RouteDecision };
 
 export interface TimeseriesService {
@@ -66,8 +68,12 @@ export interface TimeseriesServiceOptions extends ServeOptions {
   onFetched?: (observation: FetchObservation) => void;
   /** The isolate's direct-path threshold (review 31): read before routing, taught after serving. */
   threshold: AdaptiveThreshold;
-  /** JOB_MAX_SAMPLES: no direct answer may be larger (a larger request is a job). */
+  /** JOB_MAX_SAMPLES: no answer laid out in memory may be larger (a larger request is a job). */
   jobMaxSamples: number;
+  /** CACHED_STREAM_MAX_SAMPLES: the largest fully cached answer streamed from the cache. */
+  cachedStreamMaxSamples: number;
+  /** The most samples of several points a streamed answer holds at once (JOB_TASK_MAX_SAMPLES). */
+  streamBatchSamples: number;
   jobs: {
     /** Draws on the caller's job budget: rate_limited when spent. */
     admit(principal: string): Promise<Result<void>>;
@@ -93,12 +99,31 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
     return assessed.ok ? serveAssessed(caller, assessed.value) : assessed;
   };
 
-  const submitJob = async (caller: Caller, request: ReadRequest, a: Assessment) => {
+  /** A fully cached read's chunks from the fastest tier that has each. */
+  const cachedInput = (a: Assessment): CachedReadInput => ({
+    request: a.request,
+    chunks: a.refs.length,
+    async read(index) {
+      const got = await options.tiers.read(a.refs[index] as ChunkRef);
+      return got.ok && got.value ? got.value.series : null;
+    },
+    estimatedSamples: a.estimate.samples,
+  });
+
+  /** The read as a job: it fetches every chunk, cached or not, so it is estimated at both. */
+  const jobOutcome = async (
+    caller: Caller,
+    request: ReadRequest,
+    a: Assessment,
+    decision: RouteDecision,
+  ): Promise<Result<ReadOutcome>> => {
     const admitted = await jobs.admit(caller.principal);
     if (!admitted.ok) return admitted;
-    const job = await newJobFor(caller.principal, { ...request, estimatedSamples: a.estimate.samples });
+    const estimatedSamples = a.cachedSamples + a.estimate.samples;
+    const job = await newJobFor(caller.principal, { ...request, estimatedSamples });
     const submitted = await jobs.submitter.submit(job);
-    return submitted.ok ? ok(submitted.value.job) : submitted;
+    if (!submitted.ok) return submitted;
+    return ok({ kind: 'job', job: submitted.value.job, estimatedSamples, decision });
   };
 
   /** Serves and encodes a direct read, or takes its answer from the isolate's memory. */
@@ -136,6 +161,7 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
         fullyCached: a.fullyCached,
         cachedSamples: a.cachedSamples,
         maxSamples,
+        streamMaxSamples: options.cachedStreamMaxSamples,
       });
       // A direct read has its Analytics Engine data point; a log line each would cost more than
       // the hit itself (measured: docs/PERFORMANCE.md, "Cache hits"). Jobs and refusals are logged.
@@ -148,12 +174,18 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
           d1_statements: a.d1Statements,
         });
       }
-      if (decision.route === 'job') {
-        const job = await submitJob(caller, request, a);
-        return job.ok
-          ? ok({ kind: 'job', job: job.value, estimatedSamples: a.estimate.samples, decision })
-          : job;
+      if (decision.reason === 'cached_stream') {
+        const streamed = await streamCached(cachedInput(a), request, options.streamBatchSamples);
+        if (streamed) {
+          options.onServed?.(request);
+          const timings = { access: a.accessAt - a.startedAt, cache: clock.now() - a.accessAt };
+          return ok({ kind: 'streamed', answer: streamed, timings, decision });
+        }
+        // A chunk went between the assessment and the census (evicted, expired): a job reads it.
+        requestLog.info('timeseries.routed', { route: 'job', reason: 'cache_changed' });
+        return jobOutcome(caller, request, a, { ...decision, route: 'job', reason: 'too_large' });
       }
+      if (decision.route === 'job') return jobOutcome(caller, request, a, decision);
       const answered = await answerDirect(caller, request, a);
       if (!answered.ok) return answered;
       options.onServed?.(request);

@@ -138,14 +138,20 @@ async function serve(c: Context<AppEnv>, site: string, input: TimeseriesInput): 
     };
     return sendEncoded(c, { job: accepted }, 202, format);
   }
-  const { answer, timings } = outcome;
-  c.set('served', { samples: answer.meta.samples, estimatedSamples: answer.meta.estimated_samples });
   const headers = new Headers({
-    'Content-Type': answer.contentType,
-    'X-Cache': answer.meta.cache.toUpperCase(),
-    'Server-Timing': serverTiming(timings),
+    'Content-Type': outcome.answer.contentType,
+    'Server-Timing': serverTiming(outcome.timings),
     Vary: 'Accept, Accept-Encoding',
   });
+  if (outcome.kind === 'streamed') {
+    // Written series by series as the client reads; the gzip middleware compresses the stream.
+    headers.set('X-Cache', 'HIT');
+    c.set('served', { samples: outcome.answer.samples, estimatedSamples: 0 });
+    return c.body(outcome.answer.body, 200, Object.fromEntries(headers));
+  }
+  const { answer } = outcome;
+  headers.set('X-Cache', answer.meta.cache.toUpperCase());
+  c.set('served', { samples: answer.meta.samples, estimatedSamples: answer.meta.estimated_samples });
   if (answer.contentEncoding === null) return c.body(answer.body, 200, Object.fromEntries(headers));
   headers.set('Content-Encoding', answer.contentEncoding);
   // The bytes are gzip already: the runtime must not encode them again (middleware/gzip.ts).
