@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sitePoints } from '../../fixtures/ace/catalogue.ts';
 import { resetIsolateState } from '../../src/isolate.ts';
 import { harness } from '../http/harness.ts';
+import { createFaultPlan, faultyR2, type R2Op } from '../support/faults.ts';
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2025, 10, 3);
@@ -134,5 +135,23 @@ describe('a fully cached read over the in-memory limit', () => {
     expect(
       h.logs.some((l) => l.line.event === 'timeseries.routed' && l.line.reason === 'cache_changed'),
     ).toBe(true);
+  });
+
+  it('errors the stream, never ends it short, when a chunk cannot be read after the answer started', async () => {
+    resetIsolateState();
+    const plan = createFaultPlan<R2Op>();
+    // No memory or edge tier: every read of a chunk is an R2 get.
+    const h = harness({
+      env: {
+        JOB_MAX_SAMPLES: '1000',
+        CHUNK_MEMORY_MAX_BYTES: '0',
+        CHUNK_EDGE_TTL_S: '0',
+        CACHE: faultyR2(env.CACHE, plan),
+      },
+    });
+    const res = await read(h, {});
+    expect(res.status).toBe(200);
+    plan.set('get', { kind: 'error', message: 'r2 down' });
+    await expect(res.text()).rejects.toThrow();
   });
 });
