@@ -37,7 +37,8 @@ async function read(points: string[], from: number, to: number) {
     body: JSON.stringify({ points, start: from, end: to }),
   });
   const text = await res.text();
-  if (res.status !== 200) throw new Error(`read ${new Date(from).toISOString()}: ${res.status} ${text.slice(0, 200)}`);
+  if (res.status !== 200)
+    throw new Error(`read ${new Date(from).toISOString()}: ${res.status} ${text.slice(0, 200)}`);
   return { answer: JSON.parse(text) as Answer, cache: res.headers.get('x-cache'), chars: text.length };
 }
 

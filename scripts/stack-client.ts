@@ -3,7 +3,10 @@
 // of a site, the resident memory of the local workerd processes, and series compared exactly.
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const BASE = (process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`).replace(/\/$/, '');
+export const BASE = (process.env.BASE_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`).replace(
+  /\/$/,
+  '',
+);
 const TOKEN = process.env.LOAD_ACE_TOKEN ?? 'job-check-token';
 export const headers = { authorization: `Bearer ${TOKEN}` };
 

@@ -98,7 +98,9 @@ describe('a fully cached read over the in-memory limit', () => {
     expect(routed).toMatchObject({ route: 'job', reason: 'too_large' });
     // The job fetches every chunk again: it is planned on all of them, not on the uncached none.
     expect(await jobEstimate(res)).toBe(cachedSamples);
-    const exactly = harness({ env: { JOB_MAX_SAMPLES: '1000', CACHED_STREAM_MAX_SAMPLES: String(cachedSamples) } });
+    const exactly = harness({
+      env: { JOB_MAX_SAMPLES: '1000', CACHED_STREAM_MAX_SAMPLES: String(cachedSamples) },
+    });
     expect((await read(exactly, {})).status).toBe(200);
   });
 
