@@ -156,4 +156,15 @@ describe('a fully cached read over the in-memory limit', () => {
     plan.set('get', { kind: 'error', message: 'r2 down' });
     await expect(res.text()).rejects.toThrow();
   });
+
+  it('is not recorded for cache warming, which lays a read out in memory; an answer within the limit is', async () => {
+    const hot = async () =>
+      (await env.DB.prepare('SELECT COUNT(*) AS n FROM hot_requests').first<{ n: number }>())?.n ?? 0;
+    await env.DB.prepare('DELETE FROM hot_requests').run();
+    const streaming = harness({ env: { JOB_MAX_SAMPLES: '1000', BOOKKEEPING_FLUSH_MS: '20' } });
+    expect((await read(streaming, {})).status).toBe(200);
+    expect(await hot()).toBe(0);
+    expect((await read(harness({ env: { BOOKKEEPING_FLUSH_MS: '20' } }), {})).status).toBe(200);
+    expect(await hot()).toBe(1);
+  });
 });

@@ -176,8 +176,8 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
       }
       if (decision.reason === 'cached_stream') {
         const streamed = await streamCached(cachedInput(a), request, options.streamBatchSamples);
+        // Not recorded for warming (onServed): warming serves a read laid out in memory.
         if (streamed) {
-          options.onServed?.(request);
           const timings = { access: a.accessAt - a.startedAt, cache: clock.now() - a.accessAt };
           return ok({ kind: 'streamed', answer: streamed, timings, decision });
         }
