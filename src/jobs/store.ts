@@ -1,23 +1,21 @@
 // The D1 side of the job lifecycle: queue_jobs rows, their dead_letters and queue_rejections.
 // Every status write is ONE conditional statement whose WHERE lists the legal sources from the
 // pure machine (state.ts), so a lost race or an illegal event changes 0 rows and comes back as a
-// typed value, never a throw. Scans and records that move no status are store-housekeeping.ts';
-// the parts of jobs run as tasks, task-store.ts'. Owns no queue sends, no ACE calls and no R2.
+// typed value, never a throw (the guarded write itself: store-transition.ts). A job's death and
+// replay, which write its dead letter too, are store-dead-letters.ts'; scans and records that
+// move no status, store-housekeeping.ts'; the parts of jobs run as tasks, task-store.ts'. Owns no
+// queue sends, no ACE calls and no R2.
 import type { Clock, IdGenerator } from '../clock.ts';
 import type { Db } from '../db/d1.ts';
-import { type SqlValue, type Statement, stmt } from '../db/sql.ts';
+import { type Statement, stmt } from '../db/sql.ts';
 import { type AppError, err, ok, type Result } from '../errors.ts';
 import type { Job, JobError, JobProgress, JobResult, NewJob } from './job.ts';
 import type { RejectionReason } from './messages.ts';
-import {
-  ACTIVE_STATUSES,
-  type IllegalTransition,
-  type JobEvent,
-  type JobStatus,
-  sourcesOf,
-} from './state.ts';
+import { ACTIVE_STATUSES, type IllegalTransition } from './state.ts';
+import { createDeadLetterTransitions } from './store-dead-letters.ts';
 import { createHousekeeping } from './store-housekeeping.ts';
 import { toJob } from './store-rows.ts';
+import { createTransitions, inSources, NOT_REPLAYED_SINCE, statusList } from './store-transition.ts';
 
 export {
   JOB_PRIORITIES,
@@ -33,13 +31,6 @@ export {
 /** What a store call can refuse: an application error or an event the machine forbids. */
 export type JobStoreError = AppError | IllegalTransition;
 export type JobStoreResult<T> = Result<T, JobStoreError>;
-
-/**
- * A message issued before the job's last replay belongs to an earlier life of the job: it may
- * neither claim nor bury the replayed one (binds the job id and the message's issued-at).
- */
-const NOT_REPLAYED_SINCE =
-  'NOT EXISTS (SELECT 1 FROM dead_letters WHERE job_id = ? AND replayed_at IS NOT NULL AND replayed_at > ?)';
 
 /** A store refusal as an application error: an illegal transition is a lost race, a conflict. */
 export function toAppError(error: JobStoreError): AppError {
@@ -113,15 +104,6 @@ export interface JobStoreOptions {
 /** Creates attempts to insert one job before giving up on a create that keeps racing. */
 const CREATE_ATTEMPTS = 3;
 
-/** `status IN ('a','b')` for an event's sources: literals from the closed JOB_STATUSES set only. */
-function inSources(event: JobEvent): string {
-  return statusList(sourcesOf(event));
-}
-
-function statusList(statuses: readonly JobStatus[], column = 'status'): string {
-  return `${column} IN (${statuses.map((s) => `'${s}'`).join(', ')})`;
-}
-
 const clampPercent = (p: number) => (Number.isFinite(p) ? Math.min(100, Math.max(0, p)) : 0);
 const count = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 0);
 
@@ -129,46 +111,7 @@ const count = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.trunc(n)) : 
 export function createJobStore(options: JobStoreOptions): JobStore {
   const { db, clock, ids } = options;
 
-  const readById = async (name: string, id: string): Promise<Result<Job | null>> => {
-    const row = await db.first(name, stmt('SELECT * FROM queue_jobs WHERE id = ?', id));
-    if (!row.ok) return row;
-    return row.value === null ? ok(null) : toJob(row.value);
-  };
-
-  // After a conditional write changed nothing: say why, from a fresh read. The read is not atomic
-  // with the write; it only explains a refusal that already happened.
-  const refusal = async (
-    name: string,
-    id: string,
-    event: JobEvent,
-    guard: string,
-  ): Promise<JobStoreResult<never>> => {
-    const current = await readById(name, id);
-    if (!current.ok) return current;
-    if (current.value === null) return err({ kind: 'not_found', message: 'job not found' });
-    const from = current.value.status;
-    if (!sourcesOf(event).includes(from)) return err({ kind: 'illegal_transition', from, event });
-    return err({ kind: 'conflict', message: guard });
-  };
-
-  // One conditional UPDATE ... RETURNING: the row if this caller's transition happened.
-  const transitionRow = async (
-    name: string,
-    id: string,
-    event: JobEvent,
-    set: string,
-    setParams: readonly SqlValue[],
-    guard: { sql: string; params: readonly SqlValue[]; reason: string } | null,
-  ): Promise<JobStoreResult<Job>> => {
-    const sql =
-      `UPDATE queue_jobs SET ${set} WHERE id = ? AND ${inSources(event)}` +
-      (guard ? ` AND ${guard.sql}` : '') +
-      ' RETURNING *';
-    const row = await db.first(name, stmt(sql, ...setParams, id, ...(guard?.params ?? [])));
-    if (!row.ok) return row;
-    if (row.value === null) return refusal(name, id, event, guard?.reason ?? 'job changed concurrently');
-    return toJob(row.value);
-  };
+  const { readById, refusal, transitionRow } = createTransitions(db);
 
   const insertJob = (id: string, input: NewJob, now: number): Statement =>
     stmt(
@@ -190,6 +133,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
 
   return {
     ...createHousekeeping(options),
+    ...createDeadLetterTransitions(options, { refusal }),
 
     async create(input) {
       if (!Number.isInteger(input.maxAttempts) || input.maxAttempts < 1) {
@@ -338,76 +282,6 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           reason: 'heartbeat is recent, no attempts left or a cancel was requested',
         },
       );
-    },
-
-    async markDead(id, error, messageIssuedAt) {
-      const now = clock.now();
-      const results = await db.batch('jobs.mark_dead', [
-        stmt(
-          // A job of several tasks says which one ran out of deliveries.
-          `UPDATE queue_jobs SET status = 'dead', error_code = ?,
-             error_message = ? || CASE WHEN tasks_total > 1
-               THEN ' (task ' || (tasks_done + 1) || ' of ' || tasks_total || ')' ELSE '' END,
-             finished_at = ?, updated_at = ?
-           WHERE id = ? AND ${inSources('exhaust')} AND ${NOT_REPLAYED_SINCE} RETURNING *`,
-          error.code,
-          error.message,
-          now,
-          now,
-          id,
-          id,
-          messageIssuedAt ?? Number.MAX_SAFE_INTEGER,
-        ),
-        // Only when this batch made it dead, and never a second open letter for one death.
-        stmt(
-          `INSERT INTO dead_letters (id, job_id, queue, error_code, error_message, attempts, request, created_at)
-           SELECT ?, id, ?, ?, ?, attempts, request, ? FROM queue_jobs
-           WHERE id = ? AND status = 'dead' AND finished_at = ?
-           ON CONFLICT DO NOTHING`,
-          ids(),
-          error.queue,
-          error.code,
-          error.message,
-          now,
-          id,
-          now,
-        ),
-      ]);
-      if (!results.ok) return results;
-      const row = results.value[0]?.rows[0];
-      if (row === undefined) return refusal('jobs.mark_dead', id, 'exhaust', 'job changed concurrently');
-      return toJob(row);
-    },
-
-    async replay(id) {
-      const now = clock.now();
-      const results = await db.batch('jobs.replay', [
-        stmt(
-          `UPDATE queue_jobs SET status = 'queued', attempts = 0, cancel_requested = 0, error_code = NULL, enqueued_at = NULL,
-             error_message = NULL, progress_pages = 0, progress_samples = 0, progress_bytes = 0,
-             progress_percent = 0, started_at = NULL, heartbeat_at = NULL, finished_at = NULL, updated_at = ?
-           WHERE id = ? AND ${inSources('replay')} AND NOT EXISTS (
-             SELECT 1 FROM queue_jobs AS active WHERE active.principal = queue_jobs.principal
-               AND active.request_key = queue_jobs.request_key AND ${statusList(ACTIVE_STATUSES, 'active.status')})
-           RETURNING *`,
-          now,
-          id,
-        ),
-        // Only when this batch re-queued it: a queued job updated at this very instant.
-        stmt(
-          `UPDATE dead_letters SET replayed_at = ?, replay_count = replay_count + 1
-           WHERE job_id = ? AND replayed_at IS NULL
-             AND EXISTS (SELECT 1 FROM queue_jobs WHERE id = ? AND status = 'queued' AND updated_at = ?)`,
-          now,
-          id,
-          id,
-          now,
-        ),
-      ]);
-      if (!results.ok) return results;
-      const row = results.value[0]?.rows[0];
-      if (row === undefined) return refusal('jobs.replay', id, 'replay', 'an identical job is active');
-      return toJob(row);
     },
 
     async requestCancel(id, principal) {
