@@ -42,6 +42,51 @@ export const MUTATE = [
   'src/aggregates/buckets.ts',
 ] as const;
 
+/**
+ * MUTATE in groups of about equal run time, for `npm run mutation:groups` (scripts/mutation-groups.ts):
+ * each group is its own Stryker run whose results are kept, so a run of all of them can stop and
+ * go on, and their reports merge into one incremental file for the full report.
+ */
+export const MUTATION_GROUPS: Readonly<Record<string, readonly (typeof MUTATE)[number][]>> = {
+  core: [
+    'src/timeseries/chunks.ts',
+    'src/timeseries/estimator.ts',
+    'src/timeseries/router.ts',
+    'src/timeseries/downsample.ts',
+    'src/jobs/state.ts',
+    'src/jobs/backoff.ts',
+    'src/jobs/messages.ts',
+    'src/ace/backoff.ts',
+    'src/encoding/codec.ts',
+    'src/encoding/compact.ts',
+    'src/encoding/gzip.ts',
+    'src/encoding/layout.ts',
+    'src/aggregates/buckets.ts',
+  ],
+  codecs: [
+    'src/cache/cache-key.ts',
+    'src/cache/chunk-codec.ts',
+    'src/cache/chunk-codec-v2.ts',
+    'src/cache/chunk-time-edits.ts',
+    'src/encoding/varint.ts',
+  ],
+  'codec-v3': ['src/cache/chunk-times.ts', 'src/cache/chunk-codec-v3.ts', 'src/cache/chunk-values.ts'],
+  names: [
+    'src/points/display-name.ts',
+    'src/points/equipment.ts',
+    'src/points/humanize.ts',
+    'src/points/tags.ts',
+    'src/points/units.ts',
+  ],
+  'ace-plan': ['src/ace/parse.ts', 'src/ace/plan.ts', 'src/ace/calls.ts', 'src/ace/name-index.ts'],
+  'ace-reader': [
+    'src/ace/samples-text.ts',
+    'src/ace/sample-bytes.ts',
+    'src/ace/sample-fields.ts',
+    'src/ace/page-names.ts',
+  ],
+};
+
 const RELATIVE_IMPORT = /(?:import|export)\s[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/g;
 
 /** Whether `file` (absolute) imports, directly or through relative imports, one of `targets`. */
