@@ -36,7 +36,8 @@ const keyOf = (file: string, t: Test) =>
 for (const report of reports) {
   const remap = new Map<string, string>();
   for (const [file, tf] of Object.entries(report.testFiles ?? {})) {
-    const target = (testFiles[file] ??= { ...tf, tests: [] });
+    if (!testFiles[file]) testFiles[file] = { ...tf, tests: [] };
+    const target = testFiles[file];
     for (const t of tf.tests) {
       const key = keyOf(file, t);
       let id = idOf.get(key);
