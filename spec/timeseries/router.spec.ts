@@ -241,6 +241,11 @@ describe('decideRoute: each decision with its reason, worked by hand', () => {
       { route: 'job', reason: 'too_large', upperBound: 200 },
     ],
     [
+      'fully cached, exactly the most laid out in memory',
+      { cachedSamples: 1_000, fullyCached: true, estimate: { samplesBySource: NOTHING_UNCACHED } },
+      { route: 'direct', reason: 'fully_cached', upperBound: 0 },
+    ],
+    [
       'fully cached, one over the most laid out in memory',
       { cachedSamples: 1_001, fullyCached: true, estimate: { samplesBySource: NOTHING_UNCACHED } },
       { route: 'direct', reason: 'cached_stream', upperBound: 0 },
