@@ -67,6 +67,49 @@ describe('PageNames', () => {
     expect({ ids, known }).toStrictEqual(firstSeen(names));
   });
 
+  it('gives up on a name whose lookup meets 32 taken slots in a row (crafted collisions)', () => {
+    // Found offline: 33 names whose keys differ but fall in one slot of the first 64, so the
+    // first 32 fill a run of slots and the 33rd finds no free one within its 32 probes.
+    const crafted = [
+      'p0',
+      'p18',
+      'p20',
+      'p34',
+      'p53',
+      'p93',
+      'p162',
+      'p302',
+      'p323',
+      'p363',
+      'p698',
+      'p769',
+      'p774',
+      'p784',
+      'p845',
+      'p893',
+      'p1181',
+      'p1202',
+      'p1242',
+      'p1272',
+      'p1455',
+      'p1467',
+      'p1504',
+      'p1519',
+      'p1547',
+      'p1611',
+      'p1646',
+      'p1651',
+      'p1676',
+      'p1737',
+      'p1815',
+      'p1977',
+      'p2040',
+    ];
+    const { ids } = findAll(crafted);
+    expect(ids.slice(0, 32)).toStrictEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(ids[32]).toBe(GIVE_UP);
+  });
+
   it('gives up on a name with an escape or a control character, and goes on with the others', () => {
     const names = ['a', 'b\\n', 'c', 'd\te', 'a', 'c'];
     expect(findAll(names).ids).toStrictEqual([0, GIVE_UP, 1, GIVE_UP, 0, 1]);
