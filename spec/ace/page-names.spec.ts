@@ -110,6 +110,17 @@ describe('PageNames', () => {
     expect(ids[32]).toBe(GIVE_UP);
   });
 
+  it('gives up so on long names too, which it hashes by their last bytes until two keys are equal', () => {
+    // Found offline likewise: 33 names longer than the hashed bytes, keys distinct, one slot.
+    const crafted = [
+      0, 32, 62, 209, 297, 387, 396, 488, 508, 642, 794, 896, 959, 1002, 1029, 1032, 1042, 1182, 1193, 1212,
+      1354, 1424, 1465, 1488, 1497, 1546, 1580, 1668, 1802, 1815, 1863, 1918, 1921,
+    ].map((i) => `ses/site/building/floor/ahu/points.p${i}`);
+    const { ids } = findAll(crafted);
+    expect(ids.slice(0, 32)).toStrictEqual(Array.from({ length: 32 }, (_, i) => i));
+    expect(ids[32]).toBe(GIVE_UP);
+  });
+
   it('gives up on a name with an escape or a control character, and goes on with the others', () => {
     const names = ['a', 'b\\n', 'c', 'd\te', 'a', 'c'];
     expect(findAll(names).ids).toStrictEqual([0, GIVE_UP, 1, GIVE_UP, 0, 1]);
