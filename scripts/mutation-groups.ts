@@ -4,7 +4,9 @@
 // stopped; a group already run is run again only with --force, and then incrementally (its changed
 // code and specs only). When every group has a result, they are merged (mutation-merge.ts) into
 // the incremental file and one `stryker run --incremental` writes the full report (HTML, JSON and
-// the score, with the break threshold) from them, testing only what changed since.
+// the score, with the break threshold) from them, testing only what changed since — and any
+// mutant a group's result lacks: Stryker stopped by a signal writes the results it has, so a group
+// stopped part-way is kept as it is and its untested mutants are tested by that last run.
 //
 //   npm run mutation:groups [-- --force] [-- --only <group>...]
 import { spawnSync } from 'node:child_process';
