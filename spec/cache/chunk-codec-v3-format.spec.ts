@@ -137,6 +137,14 @@ describe('chunk v3 bytes: the body', () => {
   it('reads an empty chunk back as no series', () => {
     expect(encode([])).toEqual({ body: [...header([], [])], cuts: [], low: [] });
   });
+
+  it('refuses a head not of these points even when nothing follows it: no series, another checksum', () => {
+    // [0, checksum]: the head of no series reads to the end, so only its checksum tells it apart.
+    const [count, ...checksum] = header([], []);
+    expect(decodeChunkBodyV3(new Uint8Array([count as number, ...checksum]), [])).toEqual([]);
+    const other = header(['a'], []).slice(1); // the checksum of ['a'], in place of that of none
+    expect(decodeChunkBodyV3(new Uint8Array([0, ...other]), [])).toBeNull();
+  });
 });
 
 describe('chunk v3 bytes: the frame', () => {
