@@ -16,13 +16,11 @@ import { planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/
 import { START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
 import type { MemoryRow } from './direct-path.ts';
-import { live } from './export-memory.ts';
+import { drainPeak, live, SERIES_READS } from './export-memory.ts';
 
 const STEP_MS = 60_000;
 const POINTS = Array.from({ length: 200 }, (_, p) => `site/ahu-${Math.floor(p / 8)}/point-${p}`);
 export const ANSWER_SIZES = [1_000_000, 10_000_000] as const;
-/** Live memory (two full GCs) every this many reads: every read took 8 minutes for the four. */
-const SAMPLE_EVERY_READS = 16;
 const FORMS: ReadonlyArray<[Format, Layout]> = [
   ['json', 'columns'],
   ['msgpack', 'compact'],
@@ -78,10 +76,7 @@ async function answerPeak(
   if (!batches) throw new Error('the parts do not tile the points');
   const open = async (key: string) => new Blob([stored.bytes.get(key) as Uint8Array<ArrayBuffer>]).stream();
   const base = live();
-  let peak = 0;
-  let bytes = 0;
-  let reads = 0;
-  const reader = streamAnswer(
+  const stream = streamAnswer(
     {
       head: { site: 'bench', start: 0, end: 0, interval: 'raw' },
       count: POINTS.length,
@@ -90,16 +85,8 @@ async function answerPeak(
     },
     layout,
     format,
-  ).getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength; // the client takes each piece and drops it
-    // A batch stays in memory for all its points' reads (every 16th read catches it); a large
-    // read is a series' text, alive beside it only at that read.
-    if (++reads % SAMPLE_EVERY_READS === 0 || value.byteLength >= 65_536)
-      peak = Math.max(peak, live() - base);
-  }
+  );
+  const { peak, bytes } = await drainPeak(stream, base, SERIES_READS);
   return { peak, bytes };
 }
 

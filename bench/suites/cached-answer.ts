@@ -15,7 +15,7 @@ import { type CachedReadInput, streamCached } from '../../src/timeseries/cached-
 import { START_MS } from '../datasets.ts';
 import { type Metric, threadCpuMs } from '../lib.ts';
 import type { MemoryRow } from './direct-path.ts';
-import { live } from './export-memory.ts';
+import { drainPeak, live, SERIES_READS } from './export-memory.ts';
 
 const DAY = 86_400_000;
 const STEP_MS = 60_000;
@@ -23,7 +23,6 @@ const POINTS = Array.from({ length: 200 }, (_, p) => `site/ahu-${Math.floor(p / 
 const SIZES = [1_000_000, 10_000_000] as const;
 /** JOB_TASK_MAX_SAMPLES' default (src/config.ts): what the Worker batches points by. */
 const BATCH_SAMPLES = 1_000_000;
-const SAMPLE_EVERY_READS = 16;
 const FORMS: ReadonlyArray<[Format, Layout]> = [
   ['json', 'columns'],
   ['msgpack', 'compact'],
@@ -79,21 +78,7 @@ async function answer(s: Stored, format: Format, layout: Layout) {
   const t0 = threadCpuMs();
   const streamed = await streamCached(readOf(s), { layout, format, gzip: false }, BATCH_SAMPLES);
   if (!streamed) throw new Error('a stored chunk did not decode');
-  const reader = streamed.body.getReader();
-  let peak = 0;
-  let bytes = 0;
-  let reads = 0;
-  let gcMs = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    bytes += value.byteLength;
-    if (++reads % SAMPLE_EVERY_READS === 0 || value.byteLength >= 65_536) {
-      const g0 = threadCpuMs();
-      peak = Math.max(peak, live() - base);
-      gcMs += threadCpuMs() - g0;
-    }
-  }
+  const { peak, bytes, gcMs } = await drainPeak(streamed.body, base, SERIES_READS);
   return { peak, bytes, cpuMs: threadCpuMs() - t0 - gcMs };
 }
 
