@@ -21,8 +21,9 @@ import { ok } from '../../src/errors.ts';
 import type { Job } from '../../src/jobs/job.ts';
 import { SLICE_MAX_SAMPLES } from '../../src/jobs/result-format.ts';
 import { createTaskRunner, type TaskCounts } from '../../src/jobs/task-runner.ts';
-import { jobDensity, planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/jobs/tasks.ts';
+import { planTask, START, TASK_MAX_SAMPLES, type TaskPosition, taskDensity } from '../../src/jobs/tasks.ts';
 import { createLogger } from '../../src/obs/log.ts';
+import { pointDensity } from '../../src/timeseries/estimator.ts';
 import { SITE, START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
 import type { MemoryRow } from './direct-path.ts';
@@ -70,7 +71,7 @@ function countingBucket(): { bucket: R2Bucket; stored: () => number } {
 }
 
 /** The points and the window (from START_MS, whole days) holding about `samples` samples. */
-function jobOf(samples: number): { points: string[]; endMs: number; truth: number } {
+function jobOf(samples: number): { points: string[]; densities: number[]; endMs: number; truth: number } {
   const cat = sitePoints(SITE)
     .filter((p) => p.point.collect_enabled)
     .slice(0, POINTS);
@@ -80,12 +81,26 @@ function jobOf(samples: number): { points: string[]; endMs: number; truth: numbe
     truth += cat.reduce((n, p) => n + countSamples(p, endMs, endMs + DAY_MS), 0);
     endMs += DAY_MS;
   }
-  return { points: cat.map((p) => p.point.name), endMs, truth };
+  // Each point's density as the service estimates a site nothing was learned of: its catalogue interval.
+  const densities = cat.map(
+    (p) =>
+      pointDensity(
+        {
+          point: p.point.name,
+          learned: null,
+          collectIntervalS: p.point.collect_interval,
+          collectEnabled: p.point.collect_enabled,
+        },
+        null,
+        1 / 60,
+      ).samplesPerSecond,
+  );
+  return { points: cat.map((p) => p.point.name), densities, endMs, truth };
 }
 
 /** Runs every task of the job; the peak live bytes above the start, and what was read and stored. */
 async function runJob(samples: number) {
-  const { points, endMs, truth } = jobOf(samples);
+  const { points, densities, endMs, truth } = jobOf(samples);
   const mock = createAceMock({ basePath: '' });
   const log = createLogger({}, () => {});
   const clock = { now: () => endMs + DAY_MS };
@@ -126,17 +141,21 @@ async function runJob(samples: number) {
   let tasks = 0;
   let read: TaskCounts = { pages: 0, samples: 0, bytes: 0 };
   for (;;) {
-    const plan = planTask(window, points.length, estimated, at, {
-      sliceMaxSamples: SLICE_MAX_SAMPLES,
-      taskMaxSamples: TASK_MAX_SAMPLES,
-    });
+    const plan = planTask(
+      window,
+      points.length,
+      estimated,
+      at,
+      { sliceMaxSamples: SLICE_MAX_SAMPLES, taskMaxSamples: TASK_MAX_SAMPLES },
+      densities,
+    );
     if (plan === null) break;
     const run = await runTask({
       job: { id: `bench-${samples}`, site: SITE } as Job,
       points: points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
       key: `results/bench/${tasks}`,
-      samplesPerSecond: jobDensity({ points, start: START_MS, end: endMs }, estimated),
+      samplesPerSecond: taskDensity({ points, start: START_MS, end: endMs }, plan),
       base: read,
       percent: () => 0,
       log,

@@ -46,14 +46,20 @@ async function body(res: Response, format: string): Promise<Answer> {
     : ((await res.json()) as Answer);
 }
 
-/** The estimate a 202's job was planned on (queue_jobs). */
-async function jobEstimate(res: Response): Promise<number | null> {
+/** The estimate a 202's job was planned on, and its stored request (queue_jobs). */
+async function jobRow(res: Response): Promise<{ estimate: number | null; densities?: number[] }> {
   const { job } = (await res.json()) as { job: { id: string } };
-  const row = await env.DB.prepare('SELECT estimated_samples FROM queue_jobs WHERE id = ?')
+  const row = await env.DB.prepare('SELECT estimated_samples, request FROM queue_jobs WHERE id = ?')
     .bind(job.id)
-    .first<{ estimated_samples: number | null }>();
-  return row?.estimated_samples ?? null;
+    .first<{ estimated_samples: number | null; request: string }>();
+  const request = JSON.parse(row?.request ?? '{}') as { densities?: number[] };
+  return {
+    estimate: row?.estimated_samples ?? null,
+    ...(request.densities ? { densities: request.densities } : {}),
+  };
 }
+
+const jobEstimate = async (res: Response) => (await jobRow(res)).estimate;
 
 let cachedSamples = 0;
 const inMemory = harness();
@@ -111,9 +117,19 @@ describe('a fully cached read over the in-memory limit', () => {
     const routed = h.logs.find((l) => l.line.event === 'timeseries.routed')?.line;
     expect(routed).toMatchObject({ reason: 'too_large' });
     // Five points over one more day, estimated from what the first days taught (learned densities).
-    const estimate = await jobEstimate(res);
+    const { estimate, densities } = await jobRow(res);
     expect(estimate).toBeGreaterThan(cachedSamples + (cachedSamples / DAYS) * 0.5);
     expect(estimate).toBeLessThan(cachedSamples + (cachedSamples / DAYS) * 2);
+    // The job keeps each point's density, in the order asked (its tasks' batches follow them):
+    // demo-small reports every collect_interval, so what the reads taught is about 1 / interval
+    // (within 15%: the days' edges); the points asked differ in interval by more than that.
+    const interval = new Map(sitePoints('demo-small').map((p) => [p.point.name, p.point.collect_interval]));
+    const intervals = asked.map((p) => interval.get(p) as number);
+    expect(Math.max(...intervals) / Math.min(...intervals)).toBeGreaterThan(1.5);
+    expect(densities).toHaveLength(asked.length);
+    asked.forEach((_, i) => {
+      expect(Math.abs((densities?.[i] ?? 0) * (intervals[i] as number) - 1)).toBeLessThan(0.15);
+    });
   });
 
   it('is a job when a chunk the index lists is gone by the time it is read', async () => {

@@ -89,10 +89,17 @@ function consumer(taskDays: number, onFetched?: (startMs: number) => void, taskS
 }
 
 /** A job over `days` days estimated at 10,000 samples a day (by default over the 12 points). */
-async function created(days: number, points: string[] = POINTS): Promise<Job> {
+async function created(days: number, points: string[] = POINTS, densities?: number[]): Promise<Job> {
   const made = await store.create(
     newJob({
-      request: { points, start: D0, end: D0 + days * DAY, interval: 'raw', layout: 'columns' },
+      request: {
+        points,
+        start: D0,
+        end: D0 + days * DAY,
+        interval: 'raw',
+        layout: 'columns',
+        ...(densities ? { densities } : {}),
+      },
       estimatedSamples: days * 10_000,
       maxAttempts: 3,
     }),
@@ -175,6 +182,32 @@ describe('a job of several tasks', () => {
     const samples = truth.reduce((n, s) => n + s.t.length, 0);
     expect(done.result?.samples).toBe(samples);
     expect(done.progress.samples).toBe(samples);
+    await expectResultsConsistent();
+  });
+
+  it('batches by the densities the job keeps: fewer dense points to a task, more sparse ones', async () => {
+    // 30,000 samples shared 2:2:2:1:…:1 (15 parts of 2,000): 4,000 for each of the first three
+    // points, 2,000 for the nine others. Tasks of ≤ 10,000: [p0 p1], [p2 … p5], [p6 … p10], [p11].
+    const job = await created(3, POINTS, [2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const c = consumer(1);
+    const mark = normal.sent.length;
+    const resumes: unknown[] = [];
+    let body: unknown = await signMessage(job.id, NOW, KEY);
+    for (let task = 0; task < 4; task++) {
+      expect(await deliver(c, body)).toBe('ack');
+      const now = await reload(job);
+      resumes.push(now.status === 'succeeded' ? 'succeeded' : now.resume);
+      body = sentFor(job, mark)[task];
+    }
+    expect(resumes).toEqual([
+      { point: 2, ms: null },
+      { point: 6, ms: null },
+      { point: 11, ms: null },
+      'succeeded',
+    ]);
+    const read = await readResult(results, await reload(job));
+    if (!read.ok) throw new Error(read.error.kind);
+    expect(read.value).toEqual(await direct(3));
     await expectResultsConsistent();
   });
 

@@ -31,6 +31,7 @@ function assessment(overrides: Partial<Assessment> = {}, asked = ['b', 'a', 'c']
       bytes: 0,
       sources: { learned: 0, catalogue: 0, site: 0, default: 0 },
       samplesBySource: { learned: 0, catalogue: 0, site: 0, default: 0 },
+      densities: [],
     },
     d1Statements: 0,
     startedAt: 0,

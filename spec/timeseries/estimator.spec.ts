@@ -253,12 +253,13 @@ describe('pointDensity and estimate: worked examples at the guards', () => {
       uncachedMs: 600_000,
       defaultSamplesPerSecond: 0.5,
     });
-    // 2 × 10 + 300 = 320 samples at 24 bytes each.
+    // 2 × 10 + 300 = 320 samples at 24 bytes each; each point's density in the order given.
     expect(e).toEqual({
       samples: 320,
       bytes: 320 * 24,
       sources: { learned: 0, catalogue: 2, site: 0, default: 1 },
       samplesBySource: { learned: 0, catalogue: 20, site: 0, default: 300 },
+      densities: [1 / 60, 1 / 60, 0.5],
     });
   });
 
@@ -271,6 +272,7 @@ describe('pointDensity and estimate: worked examples at the guards', () => {
     });
     expect(e.samplesBySource).toEqual({ learned: 120, catalogue: 0, site: 60, default: 0 });
     expect(e.samples).toBe(180);
+    expect(e.densities).toEqual([0.2, 0.1]);
   });
 
   it('learns nothing from an empty window or an impossible count, and starts over from no observations', () => {

@@ -17,7 +17,7 @@ import { discardParts, resultKey, resultPrefix, taskResultKey } from './result-k
 import type { Job, JobError, JobStore, JobStoreError } from './store.ts';
 import { createTaskRunner } from './task-runner.ts';
 import type { TaskStore } from './task-store.ts';
-import { jobDensity, jobTask, TASK_MAX_SAMPLES, type TaskPlan } from './tasks.ts';
+import { jobTask, TASK_MAX_SAMPLES, type TaskPlan, taskDensity } from './tasks.ts';
 
 /** Error code of a job that cannot run because no ACE service token is configured. */
 export const NO_SERVICE_TOKEN = 'no_service_token';
@@ -66,11 +66,16 @@ export const ACK: Decision = { ack: true };
 export const describeStoreError = (e: JobStoreError) =>
   e.kind === 'illegal_transition' ? `illegal_transition:${e.from}:${e.event}` : e.kind;
 
-/** The part of a stored request the consumer runs: epoch-ms window and point names. */
+/**
+ * The part of a stored request the consumer runs: epoch-ms window, point names and, on jobs made
+ * since they were stored, each point's estimated density (tasks.ts plans batches on them; a job
+ * without them, or with unusable ones, is planned on equal shares).
+ */
 const runnableRequestSchema = z.object({
   points: z.array(z.string().min(1)).min(1),
   start: z.number().int().nonnegative(),
   end: z.number().int().nonnegative(),
+  densities: z.array(z.number()).optional().catch(undefined),
 });
 
 type RunnableRequest = z.output<typeof runnableRequestSchema>;
@@ -224,7 +229,7 @@ export function createJobRun(options: JobRunOptions): JobRun {
       job,
       points: request.points.slice(plan.points.from, plan.points.from + plan.points.count),
       slices: plan.slices,
-      samplesPerSecond: jobDensity(request, job.estimatedSamples),
+      samplesPerSecond: taskDensity(request, plan),
       key,
       base: base.value,
       percent: (slice, event) =>

@@ -21,6 +21,8 @@ export interface JobSpec {
   layout: string;
   priority: JobPriority;
   estimatedSamples: number | null;
+  /** Each point's estimated samples per second, in `points`' order: the tasks' batches follow them. */
+  densities?: readonly number[] | undefined;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function newJobFor(principal: string, spec: JobSpec): Promise<NewJo
       end: spec.endMs,
       interval: spec.interval,
       layout: spec.layout,
+      ...(spec.densities?.length === spec.points.length ? { densities: [...spec.densities] } : {}),
     },
     priority: spec.priority,
     maxAttempts: MAX_ATTEMPTS,

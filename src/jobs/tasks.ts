@@ -39,6 +39,8 @@ export interface TaskPlan {
   points: { from: number; count: number };
   /** Its slices, consecutive and in time order. */
   slices: Slice[];
+  /** The batch's estimated samples over the whole window (null without an estimate). */
+  batchEstimate: number | null;
   /** Whether it is the job's last task. */
   last: boolean;
   /** Tasks still to run, this one included. */
@@ -86,11 +88,43 @@ function timeGroups(
   return groups;
 }
 
-/** Points per batch: all of them without an estimate, else as many as one task holds (≥ 1). */
-function batchSize(pointCount: number, estimated: number | null, limits: TaskLimits): number {
-  if (estimated === null || estimated <= 0) return pointCount;
-  const perPoint = estimated / pointCount;
-  return Math.max(1, Math.min(pointCount, Math.floor(limits.taskMaxSamples / perPoint)));
+/**
+ * Each point's share of the job's estimate: in proportion to its own density when the job has one
+ * per point (a batch of dense points is then as many samples as one of sparse points), equal
+ * shares otherwise (jobs without densities, or densities that cannot be used). Null without an
+ * estimate.
+ */
+function pointEstimates(
+  pointCount: number,
+  estimated: number | null,
+  densities: readonly number[] | undefined,
+): number[] | null {
+  if (estimated === null) return null;
+  const equal = () => new Array<number>(pointCount).fill(estimated / pointCount);
+  if (densities?.length !== pointCount || !densities.every((d) => Number.isFinite(d) && d >= 0))
+    return equal();
+  const total = densities.reduce((a, d) => a + d, 0);
+  return total > 0 && Number.isFinite(total) ? densities.map((d) => (estimated * d) / total) : equal();
+}
+
+/** Estimates of runs of consecutive points, from prefix sums of the points' estimates. */
+function batchEstimates(perPoint: number[] | null) {
+  const prefix = perPoint === null ? null : [0];
+  if (prefix && perPoint) for (const e of perPoint) prefix.push((prefix.at(-1) as number) + e);
+  return (from: number, n: number): number | null =>
+    prefix === null ? null : (prefix[from + n] as number) - (prefix[from] as number);
+}
+
+/** Points in the batch from `from`: as many as one task holds (≥ 1); the rest without an estimate. */
+function batchSize(
+  pointCount: number,
+  from: number,
+  estimateOf: (from: number, n: number) => number | null,
+  limits: TaskLimits,
+): number {
+  let n = 1;
+  while (from + n < pointCount && (estimateOf(from, n + 1) ?? 0) <= limits.taskMaxSamples) n++;
+  return n;
 }
 
 /**
@@ -98,7 +132,9 @@ function batchSize(pointCount: number, estimated: number | null, limits: TaskLim
  * task starts where the one before ended, even when the limits changed between two of them (a
  * deploy mid-job): a batch split in time stays one point (all of them without an estimate, or on
  * a job planned before point batches), and a time slice is cut at the resume point if the plan no
- * longer has a boundary there. Null when nothing is left.
+ * longer has a boundary there. `densities` (samples per second of each point, in the job's order)
+ * share the estimate among the points; the same arguments always plan the same task. Null when
+ * nothing is left.
  */
 export function planTask(
   window: Slice,
@@ -106,51 +142,79 @@ export function planTask(
   estimatedSamples: number | null,
   at: TaskPosition,
   limits: TaskLimits,
+  densities?: readonly number[],
 ): TaskPlan | null {
   if (window.endMs <= window.startMs || pointCount < 1) return null;
   const byTime = at.point === null && at.ms !== null;
   const split = byTime || estimatedSamples === null;
-  const size = split ? pointCount : batchSize(pointCount, estimatedSamples, limits);
   const from = at.point ?? 0;
   if (from >= pointCount) return null;
+  const estimateOf = batchEstimates(pointEstimates(pointCount, estimatedSamples, densities));
+  const sizeAt = (p: number) => (split ? pointCount - p : batchSize(pointCount, p, estimateOf, limits));
   // Resuming inside a batch: it is the one point (or, unestimated or planned before batches,
   // every point) that was split in time.
-  const count = at.ms === null ? Math.min(size, pointCount - from) : split ? pointCount : 1;
-  const perPoint = estimatedSamples === null ? null : estimatedSamples / pointCount;
-  const estimateOf = (n: number) => (perPoint === null ? null : perPoint * n);
+  const count = at.ms === null ? sizeAt(from) : split ? pointCount : 1;
   // A batch estimated within one task is one task (however the slices' shares round).
-  const whole = (n: number) => perPoint !== null && perPoint * n <= limits.taskMaxSamples;
+  const whole = (e: number | null) => e !== null && e <= limits.taskMaxSamples;
   const startMs = Math.max(window.startMs, at.ms ?? window.startMs);
   if (startMs >= window.endMs) {
     // A split batch done to the window's end: the next batch (never planned so, but a row may say it).
     return byTime
       ? null
-      : planTask(window, pointCount, estimatedSamples, { point: from + count, ms: null }, limits);
+      : planTask(window, pointCount, estimatedSamples, { point: from + count, ms: null }, limits, densities);
   }
-  const groups = timeGroups(window, startMs, estimateOf(count), limits, whole(count));
+  const batchEstimate = estimateOf(from, count);
+  const groups = timeGroups(window, startMs, batchEstimate, limits, whole(batchEstimate));
   const slices = groups[0] as Slice[];
   const end = from + count;
-  // The batches after this one, each from the window's start.
-  const tasksOf = (n: number) => timeGroups(window, window.startMs, estimateOf(n), limits, whole(n)).length;
-  const left = pointCount - end;
-  const fullBatches = Math.floor(left / size);
-  const later =
-    fullBatches * (fullBatches > 0 ? tasksOf(size) : 0) + (left % size > 0 ? tasksOf(left % size) : 0);
   const inBatch = groups.length > 1;
   return {
     points: { from, count },
     slices,
-    last: !inBatch && left === 0,
-    remaining: groups.length + later,
+    batchEstimate,
+    last: !inBatch && end === pointCount,
+    remaining: groups.length + laterTasks(window, end, pointCount, sizeAt, estimateOf, limits),
     next: inBatch
       ? { point: byTime ? null : from, ms: (slices.at(-1) as Slice).endMs }
       : { point: end, ms: null },
   };
 }
 
+/** Tasks of the batches from point `from` on, each from the window's start. */
+function laterTasks(
+  window: Slice,
+  from: number,
+  pointCount: number,
+  sizeAt: (p: number) => number,
+  estimateOf: (from: number, n: number) => number | null,
+  limits: TaskLimits,
+): number {
+  // A batch within one task is one; a point split in time is counted once per distinct estimate
+  // (points of one density are alike), so a job of thousands of points plans in linear time.
+  const splitTasks = new Map<number | null, number>();
+  let tasks = 0;
+  for (let p = from; p < pointCount; ) {
+    const n = sizeAt(p);
+    const e = estimateOf(p, n);
+    if (e !== null && e <= limits.taskMaxSamples) tasks++;
+    else {
+      let t = splitTasks.get(e);
+      if (t === undefined) {
+        t = timeGroups(window, window.startMs, e, limits, false).length;
+        splitTasks.set(e, t);
+      }
+      tasks += t;
+    }
+    p += n;
+  }
+  return tasks;
+}
+
 /** What a job's stored request says of its shape: its points and epoch-ms window. */
 export interface JobShape {
   points: readonly string[];
+  /** Each point's samples per second as estimated when the job was made (jobs since 2026-12-07). */
+  densities?: readonly number[] | undefined;
   start: number;
   end: number;
 }
@@ -164,9 +228,10 @@ export function jobTask(
 ): TaskPlan {
   const count = job.points.length;
   return (
-    planTask({ startMs: job.start, endMs: job.end }, count, estimatedSamples, at, limits) ?? {
+    planTask({ startMs: job.start, endMs: job.end }, count, estimatedSamples, at, limits, job.densities) ?? {
       points: { from: 0, count },
       slices: [],
+      batchEstimate: null,
       last: true,
       remaining: 1,
       next: { point: count, ms: null },
@@ -174,9 +239,14 @@ export function jobTask(
   );
 }
 
-/** The job's estimate per point and second (what the plan assumes), for sizing ACE calls; null without one. */
-export function jobDensity(job: JobShape, estimatedSamples: number | null): number | null {
-  return estimatedSamples !== null && estimatedSamples > 0 && job.end > job.start
-    ? estimatedSamples / job.points.length / ((job.end - job.start) / 1000)
+/**
+ * What the plan assumes of the task's points, per point and second, for sizing its ACE calls: its
+ * batch's estimate over its points and the window (a batch of dense points is read in calls of
+ * fewer seconds); null without an estimate.
+ */
+export function taskDensity(job: JobShape, plan: TaskPlan): number | null {
+  const { batchEstimate, points } = plan;
+  return batchEstimate !== null && batchEstimate > 0 && points.count > 0 && job.end > job.start
+    ? batchEstimate / points.count / ((job.end - job.start) / 1000)
     : null;
 }

@@ -39,6 +39,8 @@ export interface Estimate {
   sources: Record<DensitySource, number>;
   /** The estimated samples contributed by the points of each source (the router weighs them). */
   samplesBySource: Record<DensitySource, number>;
+  /** Each point's samples per second, in the input's order (a job's tasks are planned on them). */
+  densities: number[];
 }
 
 /** A learned density needs this many fetches before it is trusted over the catalogue. */
@@ -79,8 +81,10 @@ export function estimate(input: EstimateInput): Estimate {
   const sources: Record<DensitySource, number> = { learned: 0, catalogue: 0, site: 0, default: 0 };
   const bySource: Record<DensitySource, number> = { learned: 0, catalogue: 0, site: 0, default: 0 };
   const seconds = Math.max(0, input.uncachedMs) / 1000;
+  const densities: number[] = [];
   for (const p of input.points) {
     const d = pointDensity(p, input.siteSamplesPerSecond, input.defaultSamplesPerSecond);
+    densities.push(d.samplesPerSecond);
     sources[d.source]++;
     bySource[d.source] += d.samplesPerSecond * seconds;
   }
@@ -91,7 +95,7 @@ export function estimate(input: EstimateInput): Estimate {
     site: Math.ceil(bySource.site),
     default: Math.ceil(bySource.default),
   };
-  return { samples: rounded, bytes: rounded * BYTES_PER_SAMPLE, sources, samplesBySource };
+  return { samples: rounded, bytes: rounded * BYTES_PER_SAMPLE, sources, samplesBySource, densities };
 }
 
 /**

@@ -120,7 +120,10 @@ export function createTimeseriesService(options: TimeseriesServiceOptions): Time
     const admitted = await jobs.admit(caller.principal);
     if (!admitted.ok) return admitted;
     const estimatedSamples = a.cachedSamples + a.estimate.samples;
-    const job = await newJobFor(caller.principal, { ...request, estimatedSamples });
+    // The estimate's densities are in the assessment's (canonical) order; the job keeps the asked order.
+    const density = new Map(a.points.map((p, i) => [p, a.estimate.densities[i] ?? 0]));
+    const densities = request.points.map((p) => density.get(p) ?? 0);
+    const job = await newJobFor(caller.principal, { ...request, estimatedSamples, densities });
     const submitted = await jobs.submitter.submit(job);
     if (!submitted.ok) return submitted;
     return ok({ kind: 'job', job: submitted.value.job, estimatedSamples, decision });
