@@ -263,3 +263,74 @@ describe('what takes the in-place path, and what falls back', () => {
     expect(viaText([text], r).outcome).toHaveProperty('error');
   });
 });
+
+describe('near misses the generated pages did not reach (from the mutation report)', () => {
+  const r = { requested: ['A'], startMs: START, endMs: START + 86_400_000 };
+  const T = '2026-01-05T12:00:01.000000';
+  const entry = (keys: { name?: string; time?: string; value?: string } = {}) =>
+    `{"${keys.name ?? 'name'}":"A","${keys.time ?? 'time'}":"${T}","${keys.value ?? 'value'}":"1"}`;
+
+  /** Every spelling of `key` with one or two of its characters replaced (by `x`, or `z` for an `x`). */
+  const misspellings = (key: string) => {
+    const out = new Set<string>();
+    const swap = (c: string) => (c === 'x' ? 'z' : 'x');
+    for (let i = 0; i < key.length; i++) {
+      const one = key.slice(0, i) + swap(key[i] as string) + key.slice(i + 1);
+      out.add(one);
+      for (let j = i + 1; j < key.length; j++)
+        out.add(one.slice(0, j) + swap(one[j] as string) + one.slice(j + 1));
+    }
+    return [...out];
+  };
+
+  it('drops an entry whose name, time or value key is misspelt anywhere, as JSON.parse reads it', () => {
+    let misses = 0;
+    for (const field of ['name', 'time', 'value'] as const) {
+      for (const spelt of misspellings(field)) {
+        const text = `{"point_samples":[${entry({ [field]: spelt })}],"next_cursor":null}`;
+        const { outcome } = viaText([text], r);
+        expect(outcome).toStrictEqual(viaOracle([text], r));
+        // The oracle keeps nothing of such an entry: one sample dropped, none kept.
+        expect(outcome).toMatchObject({ counts: [{ kept: 0 }], dropped: 1 });
+        misses++;
+      }
+    }
+    expect(misses).toBe(10 + 10 + 15);
+    // The correctly spelt entry is kept, read in place.
+    expect(expectSame([`{"point_samples":[${entry()}],"next_cursor":null}`], r)).toBe(1);
+  });
+
+  it.each([
+    ['a key cut inside its quotes', '{"point_samples":[{"timeX:":"}]}'],
+    ['a time string not closed', `{"point_samples":[{"time":"${T}X}]}`],
+    ['a semicolon between members of an entry', `{"point_samples":[{"name":"A";"time":"${T}","value":"1"}]}`],
+    ['a bare word in the entries', '{"point_samples":[x}]}'],
+    ['a raw tab inside a string', '{"point_samples":[],"x":"a\tb"}'],
+    ['= for :', '{"point_samples"=[]}'],
+    ['a bare word for the entries', '{"point_samples":x]}'],
+    ['a semicolon between top-level members', '{"point_samples":[];"next_cursor":"c"}'],
+    ['a non-ASCII string left open', '{"point_samples":[],"x":"€}"Y'],
+  ])('refuses, as JSON.parse does, %s', (_, text) => {
+    const { outcome } = viaText([text], r);
+    expect(outcome).toStrictEqual(viaOracle([text], r));
+    expect(outcome).toMatchObject({ error: { kind: 'upstream_error' } });
+  });
+
+  it('takes the last of repeated cursors past non-ASCII strings, as JSON.parse does', () => {
+    const pad = ' '.repeat(12);
+    const text = `{"point_samples":[],"next_cursor":"c1","x":"${'€'.repeat(7)},${pad}","next_cursor"${pad}:"c2","z":"}${pad}"}`;
+    const { outcome } = viaText([text], r);
+    expect(outcome).toStrictEqual(viaOracle([text], r));
+    expect(outcome).toMatchObject({ cursors: ['c2'] });
+  });
+
+  it("sizes a page's columns by its text: one entry per 100 characters at first, not more", () => {
+    // A 100 kB page of one entry: the columns start at 16 + length / 100 entries (1,016 here).
+    const text = `{"point_samples":[${entry()}],"next_cursor":null}${' '.repeat(100_000)}`;
+    const decoded = decodeSamplesText(text);
+    if (!decoded.ok || !(decoded.value instanceof ScannedBody))
+      throw new Error('expected a page read in place');
+    expect(decoded.value.samples.length).toBe(1);
+    expect(decoded.value.samples.t.length).toBe(16 + Math.floor(text.length / 100));
+  });
+});
