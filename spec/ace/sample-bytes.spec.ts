@@ -94,6 +94,22 @@ describe('naiveMicrosTimeBytes against parseAceTime', () => {
 });
 
 describe('plainDecimalBytes against parseAceValue', () => {
+  it.each([
+    // 17 significant digits: the fast path must round as Number() does, or leave it.
+    ['90.07199254740993', 90.07199254740993],
+    // 23 digits after the point: a tiny value, not a dropped one.
+    ['0.00000000000000000000001', 1e-23],
+    ['-0.5', -0.5],
+  ])('reads %s itself, exactly as parseAceValue does', (text, value) => {
+    expect(parseAceValue(text)).toBe(value);
+    expect(decimalOf(text, 3)).toBe(value);
+  });
+
+  it('leaves a decimal with no digit before its point to parseAceValue', () => {
+    expect(decimalOf('.5', 0)).toBeUndefined();
+    expect(parseAceValue('.5')).toBe(0.5);
+  });
+
   it('answers any string as parseAceValue does, or leaves it to it', () => {
     let answered = 0;
     const stringArb = fc.oneof(
