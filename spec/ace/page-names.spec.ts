@@ -121,6 +121,25 @@ describe('PageNames', () => {
     expect(ids[32]).toBe(GIVE_UP);
   });
 
+  it('finds a name met before by its table too, after a switch to hashing every byte crowds its home', () => {
+    // Forty names whose whole-name keys share one home slot of a 128-slot table (found by search
+    // with the module's hash), met while keys read only their last 24 bytes; then two names alike
+    // there switch it to every byte and rebuild it. A name then found by lookup, not by a guess
+    // (it follows a new name), must have its id: a rebuild that placed it 32 or more slots past
+    // its home left it to the guess alone, and the lookup gave up.
+    const tail = '/site/building/floor/ahu/points.';
+    const crowded = [
+      0, 118, 495, 745, 843, 1038, 1206, 1409, 1412, 1563, 1645, 1675, 1718, 1764, 2082, 2440, 2496, 2909,
+      2959, 3071, 3099, 3128, 3427, 3788, 4125, 4166, 4209, 4258, 4444, 4725, 4816, 4855, 5010, 5171, 5575,
+      5661, 5947, 6018, 6053, 6136,
+    ].map((i) => `${tail}x${String(i).padStart(6, '0')}`);
+    const alike = ['P', 'Q'].map((c) => `${c}${tail}common-tail-of-24-bytes!!`);
+    for (const k of [0, 31, 32, 39]) {
+      const names = [...crowded, ...alike, `new-${k}`, crowded[k] as string];
+      expect(findAll(names)).toStrictEqual(firstSeen(names));
+    }
+  });
+
   it('gives up on a name with an escape or a control character, and goes on with the others', () => {
     const names = ['a', 'b\\n', 'c', 'd\te', 'a', 'c'];
     expect(findAll(names).ids).toStrictEqual([0, GIVE_UP, 1, GIVE_UP, 0, 1]);

@@ -4,6 +4,8 @@
 
 /** Slots a lookup may probe: more means colliding keys (crafted names); the page falls back. */
 const MAX_PROBES = 32;
+/** The sparsest a table grows to part names whose keys share a home slot. */
+const MAX_SLOTS_PER_NAME = 64;
 /** Bytes of a name's end its key reads (where names of one site differ), and "all of them". */
 const REACH = 24;
 const FULL = 0x3fff_ffff;
@@ -87,21 +89,35 @@ export class PageNames {
     return id;
   }
 
-  /** Slots for every name with the current reach, at most half of them in use. */
+  /**
+   * Slots for every name with the current reach, at most half of them in use, and every name within
+   * MAX_PROBES of its home slot: a lookup gives up past that, so a name placed further would be
+   * found again only by a guess. A larger table parts names whose keys share a home; names sharing
+   * a whole key cannot be parted, so growing stops at MAX_SLOTS_PER_NAME a name (their lookups then
+   * give up, and the page is read by JSON.parse).
+   */
   private rebuild(): void {
     let size = this.slots.length;
     while (this.names.length * 2 > size) size *= 2;
+    while (!this.place(size) && size < this.names.length * MAX_SLOTS_PER_NAME) size *= 2;
+  }
+
+  /** Places every name in a table of `size` slots; false if one lands MAX_PROBES or more from home. */
+  private place(size: number): boolean {
     this.keys = new Int32Array(size);
     this.slots = new Int32Array(size);
     const mask = size - 1;
     const bytes = new TextEncoder();
+    let reached = true;
     this.names.forEach((name, id) => {
       const b = bytes.encode(name);
       const key = this.keyOf(b, 0, b.length);
       let at = key & mask;
-      while (this.slots[at] !== 0) at = (at + 1) & mask;
+      for (let n = 0; this.slots[at] !== 0; n++, at = (at + 1) & mask)
+        if (n + 1 >= MAX_PROBES) reached = false;
       this.keys[at] = key;
       this.slots[at] = id + 1;
     });
+    return reached;
   }
 }
