@@ -190,3 +190,42 @@ describe('readTimes: malformed blocks', () => {
     }
   });
 });
+
+describe('costs that tie exactly (from the mutation report: each choice still reads back, so only the bytes tell)', () => {
+  const T0 = Date.UTC(2026, 0, 1);
+  it('of two exact grid intervals of equal cost, keeps the first found (4,998 ms, not 4,999)', () => {
+    const t = [
+      0, 4997, 9995, 19996, 24993, 29991, 34994, 44995, 54996, 59999, 65002, 70000, 75003, 80001, 84998,
+      89997,
+    ];
+    const { bytes, mode } = write(t);
+    expect(mode).toBe(GRID);
+    // mode, unit 1 ms, t0 0, anchor 28, then the interval.
+    expect(bytes.slice(0, 6)).toEqual([GRID, ...varint(1), ...zigzag(0), ...zigzag(28), ...varint(4998)]);
+  });
+
+  it('writes stepped, not a grid, when the grid saves exactly its 64-bit margin and no more', () => {
+    // Eight steps of a Sidon set, four times each, on a 1 s grid: its gaps cost exactly 3 bits a
+    // step (96), and the 32 delta-of-deltas are distinct: 5 bits each (160 = 96 + 64).
+    const g = [
+      4, 45, 2, 31, 2, 4, 1, 4, 2, 1, 21, 2, 21, 31, 45, 8, 21, 45, 21, 4, 13, 31, 13, 8, 31, 8, 45, 1, 8, 13,
+      1, 13,
+    ];
+    const t = [T0];
+    for (const s of g) t.push((t.at(-1) as number) + s * 1000);
+    const { bytes, mode } = write(t);
+    expect(mode).toBe(STEPPED);
+    expect(bytes).toHaveLength(41);
+  });
+
+  it('spends the whole 8-byte edit budget of a 64-bit stepped series on edits of an earlier one', () => {
+    // 17 readings a second apart within ±3 ms: 16 distinct delta-of-deltas, 64 bits stepped, so an
+    // edit script of at most 8 bytes against the series without its ninth time is worth writing.
+    const e = [0, 2, -2, 3, -1, -1, 1, 0, -1, -3, 2, -1, -3, 0, -1, 1, 1];
+    const t = e.map((x, i) => T0 + 1000 * i + x);
+    const ref = t.filter((_, i) => i !== 8);
+    const { bytes, mode } = write(t, [ref]);
+    expect(mode).toBe(LIKE);
+    expect(bytes).toHaveLength(10);
+  });
+});
