@@ -15,7 +15,7 @@ import { batchesOf, type ResultPart, seriesSources } from '../../src/jobs/result
 import { planTask, START, TASK_MAX_SAMPLES, type TaskPosition } from '../../src/jobs/tasks.ts';
 import { START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
-import type { MemoryRow } from './direct-path.ts';
+import { type MemoryRow, printMemoryRows } from './direct-path.ts';
 import { drainPeak, live, SERIES_READS } from './export-memory.ts';
 
 const STEP_MS = 60_000;
@@ -118,6 +118,5 @@ export async function runAnswerMemory(): Promise<{ memory: MemoryRow[]; metrics:
 // `node --expose-gc bench/suites/answer-memory.ts` prints the rows alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { memory } = await runAnswerMemory();
-  for (const row of memory)
-    console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+  printMemoryRows(memory);
 }

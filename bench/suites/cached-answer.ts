@@ -14,7 +14,7 @@ import type { Layout } from '../../src/encoding/layout.ts';
 import { type CachedReadInput, streamCached } from '../../src/timeseries/cached-answer.ts';
 import { START_MS } from '../datasets.ts';
 import { type Metric, threadCpuMs } from '../lib.ts';
-import type { MemoryRow } from './direct-path.ts';
+import { type MemoryRow, printMemoryRows } from './direct-path.ts';
 import { drainPeak, live, SERIES_READS } from './export-memory.ts';
 
 const DAY = 86_400_000;
@@ -114,6 +114,5 @@ export async function runCachedAnswer(): Promise<{ memory: MemoryRow[]; metrics:
 // `node --expose-gc bench/suites/cached-answer.ts` prints the rows alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { memory } = await runCachedAnswer();
-  for (const row of memory)
-    console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+  printMemoryRows(memory);
 }

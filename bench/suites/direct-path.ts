@@ -240,6 +240,11 @@ export interface MemoryRow {
   note: string;
 }
 
+/** Prints memory rows as the suites run alone print them (`node --expose-gc bench/suites/<suite>.ts`). */
+export function printMemoryRows(rows: readonly MemoryRow[]): void {
+  for (const row of rows) console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+}
+
 const VARIANTS: readonly { format: Format; layout: Layout }[] = [
   { format: 'json', layout: 'columns' },
   { format: 'json', layout: 'rows' },

@@ -11,7 +11,7 @@ import { encodeFrame, readFrames } from '../../src/jobs/result-format.ts';
 import { createLogger } from '../../src/obs/log.ts';
 import { START_MS } from '../datasets.ts';
 import { type Metric, threadCpuMs } from '../lib.ts';
-import type { MemoryRow } from './direct-path.ts';
+import { type MemoryRow, printMemoryRows } from './direct-path.ts';
 
 const DAY_MS = 86_400_000;
 /** 200 points a minute apart: 288,000 samples a day, one frame a day (a job's slice). */
@@ -133,6 +133,5 @@ export async function runExportMemory(): Promise<{ memory: MemoryRow[]; metrics:
 // `node --expose-gc bench/suites/export-memory.ts` prints the rows alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { memory } = await runExportMemory();
-  for (const row of memory)
-    console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+  printMemoryRows(memory);
 }

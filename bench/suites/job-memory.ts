@@ -26,7 +26,7 @@ import { createLogger } from '../../src/obs/log.ts';
 import { pointDensity } from '../../src/timeseries/estimator.ts';
 import { SITE, START_MS } from '../datasets.ts';
 import type { Metric } from '../lib.ts';
-import type { MemoryRow } from './direct-path.ts';
+import { type MemoryRow, printMemoryRows } from './direct-path.ts';
 
 const DAY_MS = 86_400_000;
 const BASE = 'https://ace.bench';
@@ -198,6 +198,5 @@ export async function runJobMemory(): Promise<{ memory: MemoryRow[]; metrics: Me
 // `node --expose-gc bench/suites/job-memory.ts` prints the rows alone.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { memory } = await runJobMemory();
-  for (const row of memory)
-    console.log(`${(row.bytes / 2 ** 20).toFixed(1)} MiB  ${row.name}  (${row.note})`);
+  printMemoryRows(memory);
 }
